@@ -1,0 +1,40 @@
+# metron: `make run` starts the platform, `make test` proves it works.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck unit bench docs clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Until the pipeline runtime lands, the platform's main job is the Stellar shell.
+run: install
+	$(BIN)/metron stellar shell
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src
+
+unit: install
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python bench/stellar_bench.py
+
+docs: install
+	$(BIN)/python -m metron.stellar.docs > docs/stellar-functions.md
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,37 @@
+"""The ``metron`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from metron.cli import stellar as stellar_cli
+from metron.errors import MetronError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="metron",
+    help="Security analytics compatible with Apache Metron: Stellar, parsing, enrichment, search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(stellar_cli.app, name="stellar")
+
+
+def main() -> None:
+    """Entry point: run the CLI; a user's mistake prints a message, never a traceback."""
+    try:
+        app()
+    except MetronError as e:
+        # Plain text: a syntax error's caret must stay under its column, unwrapped.
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Stellar, Metron's expression language, evaluated exactly as Metron evaluates it.
+
+>>> from metron import stellar
+>>> stellar.evaluate("TO_UPPER(name)", {"name": "casey"})
+'CASEY'
+>>> rule = stellar.compile("ip_dst_port in [22, 23]")
+>>> rule.evaluate({"ip_dst_port": 22})
+True
+
+Missing variables evaluate to ``null`` (Metron's runtime behaviour); ``strict=True`` raises
+instead.  Every error is a :class:`StellarError`; text that is not Stellar raises its
+subclass :class:`StellarSyntaxError`, which carries the line, the column and a caret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from metron.stellar import stdlib as _stdlib  # noqa: F401  (registers the function library)
+from metron.stellar.ast import Call, Exists, Lambda, Node, Var
+from metron.stellar.compiler import StellarLambda, compile_tree
+from metron.stellar.context import StellarContext
+from metron.stellar.errors import StellarError, StellarSyntaxError
+from metron.stellar.functions import REGISTRY, Example, FunctionSpec, stellar
+from metron.stellar.parser import parse
+
+__all__ = [
+    "REGISTRY",
+    "Example",
+    "Expression",
+    "FunctionSpec",
+    "StellarContext",
+    "StellarError",
+    "StellarLambda",
+    "StellarSyntaxError",
+    "compile",
+    "evaluate",
+    "stellar",
+    "validate",
+]
+
+_EMPTY: Mapping[str, Any] = {}
+_DEFAULT_CONTEXT = StellarContext()
+
+
+class Expression:
+    """A compiled Stellar expression; evaluate it as often as you like."""
+
+    __slots__ = ("_fn", "expression", "functions_used", "variables_used")
+
+    def __init__(self, expression: str, tree: Node | None, context: StellarContext, strict: bool):
+        self.expression = expression
+        if tree is None:
+            self._fn = lambda v: None
+            self.variables_used: frozenset[str] = frozenset()
+            self.functions_used: frozenset[str] = frozenset()
+        else:
+            self._fn = compile_tree(tree, expression, context, strict)
+            variables, functions = _names_used(tree)
+            self.variables_used = frozenset(variables)
+            self.functions_used = frozenset(functions)
+
+    def evaluate(self, variables: Mapping[str, Any] | None = None) -> Any:
+        """The expression's value with ``variables`` (a mapping of field names to values)."""
+        try:
+            return self._fn(_EMPTY if variables is None else variables)
+        except StellarError as e:
+            if e.expression is None:
+                e.expression = self.expression
+            raise
+        except RecursionError:
+            raise StellarError("expression nests too deeply", expression=self.expression) from None
+
+    __call__ = evaluate
+
+    def __repr__(self) -> str:
+        return f"Expression({self.expression!r})"
+
+
+def _names_used(tree: Node) -> tuple[set[str], set[str]]:
+    variables: set[str] = set()
+    functions: set[str] = set()
+    bound: list[set[str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, (Var, Exists)):
+            if not any(node.name in scope for scope in bound):
+                variables.add(node.name)
+            return
+        if isinstance(node, Call):
+            functions.add(node.name)
+        if isinstance(node, Lambda):
+            bound.append(set(node.params))
+            walk(node.body)
+            bound.pop()
+            return
+        for slot in getattr(type(node), "__slots__", ()):
+            child = getattr(node, slot, None)
+            if isinstance(child, Node):
+                walk(child)
+            elif isinstance(child, list):
+                for item in child:
+                    if isinstance(item, tuple):
+                        for part in item:
+                            walk(part)
+                    elif isinstance(item, Node):
+                        walk(item)
+
+    walk(tree)
+    return variables, functions
+
+
+@lru_cache(maxsize=4096)
+def _compile_cached(expression: str, strict: bool) -> Expression:
+    return _compile(expression, _DEFAULT_CONTEXT, strict)
+
+
+def _compile(expression: str, context: StellarContext, strict: bool) -> Expression:
+    if not isinstance(expression, str):
+        raise StellarError(f"a Stellar expression must be a string, got {type(expression).__name__}")
+    tree = None if not expression.strip() else parse(expression)
+    return Expression(expression, tree, context, strict)
+
+
+def compile(  # noqa: A001 - the natural name; shadows the builtin only inside this module
+    expression: str, *, context: StellarContext | None = None, strict: bool = False
+) -> Expression:
+    """Parse and compile ``expression`` once; a blank expression evaluates to ``None``."""
+    if context is None:
+        return _compile_cached(expression, strict)
+    return _compile(expression, context, strict)
+
+
+def evaluate(
+    expression: str,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    context: StellarContext | None = None,
+    strict: bool = False,
+) -> Any:
+    """Compile (cached) and evaluate ``expression`` with ``variables``."""
+    return compile(expression, context=context, strict=strict).evaluate(variables)
+
+
+def validate(expression: str) -> None:
+    """Raise :class:`StellarSyntaxError` unless ``expression`` is valid Stellar.
+
+    Checks the syntax and that every function exists, without evaluating anything.
+    """
+    compile(expression)
