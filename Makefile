@@ -26,7 +26,7 @@ typecheck: install
 	$(BIN)/mypy src
 
 unit: install
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest -q -n 2
 
 test: lint typecheck unit
 

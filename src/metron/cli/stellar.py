@@ -30,7 +30,9 @@ DataDir = Annotated[
 
 
 def _context(config_dir: Path | None) -> StellarContext:
-    return StellarContext(global_config=settings.load_global_config(settings.config_dir(config_dir)))
+    return StellarContext(
+        global_config=settings.load_global_config(settings.config_dir(config_dir))
+    )
 
 
 def _parse_var(text: str) -> tuple[str, Any]:
@@ -130,7 +132,10 @@ def functions_command(
     for name, spec in REGISTRY.items():
         if filter_ and filter_.upper() not in name.upper():
             continue
-        table.add_row(escape(spec.signature if name == spec.name else name), escape(spec.description.split("\n")[0]))
+        table.add_row(
+            escape(spec.signature if name == spec.name else name),
+            escape(spec.description.split("\n")[0]),
+        )
         shown += 1
     console = Console()
     if shown:

@@ -48,19 +48,35 @@ _DEFAULT_CONTEXT = StellarContext()
 class Expression:
     """A compiled Stellar expression; evaluate it as often as you like."""
 
-    __slots__ = ("_fn", "expression", "functions_used", "variables_used")
+    __slots__ = ("_fn", "_names", "_tree", "expression")
 
     def __init__(self, expression: str, tree: Node | None, context: StellarContext, strict: bool):
         self.expression = expression
+        self._tree = tree
+        self._names: tuple[frozenset[str], frozenset[str]] | None = None
         if tree is None:
-            self._fn = lambda v: None
-            self.variables_used: frozenset[str] = frozenset()
-            self.functions_used: frozenset[str] = frozenset()
+            self._fn: Any = lambda v: None
         else:
             self._fn = compile_tree(tree, expression, context, strict)
-            variables, functions = _names_used(tree)
-            self.variables_used = frozenset(variables)
-            self.functions_used = frozenset(functions)
+
+    @property
+    def variables_used(self) -> frozenset[str]:
+        """The variables the expression reads (lambda parameters excluded)."""
+        return self._names_used()[0]
+
+    @property
+    def functions_used(self) -> frozenset[str]:
+        """The Stellar functions the expression calls."""
+        return self._names_used()[1]
+
+    def _names_used(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._names is None:
+            if self._tree is None:
+                self._names = (frozenset(), frozenset())
+            else:
+                variables, functions = _names_used(self._tree)
+                self._names = (frozenset(variables), frozenset(functions))
+        return self._names
 
     def evaluate(self, variables: Mapping[str, Any] | None = None) -> Any:
         """The expression's value with ``variables`` (a mapping of field names to values)."""
@@ -119,12 +135,14 @@ def _compile_cached(expression: str, strict: bool) -> Expression:
 
 def _compile(expression: str, context: StellarContext, strict: bool) -> Expression:
     if not isinstance(expression, str):
-        raise StellarError(f"a Stellar expression must be a string, got {type(expression).__name__}")
+        raise StellarError(
+            f"a Stellar expression must be a string, got {type(expression).__name__}"
+        )
     tree = None if not expression.strip() else parse(expression)
     return Expression(expression, tree, context, strict)
 
 
-def compile(  # noqa: A001 - the natural name; shadows the builtin only inside this module
+def compile(
     expression: str, *, context: StellarContext | None = None, strict: bool = False
 ) -> Expression:
     """Parse and compile ``expression`` once; a blank expression evaluates to ``None``."""

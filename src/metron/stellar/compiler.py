@@ -162,7 +162,7 @@ class _Compiler:
 
     def compile(self, node: ast.Node, top: bool) -> _C:
         method = getattr(self, "c_" + type(node).__name__)
-        return method(node, top)  # type: ignore[no-any-return]
+        return method(node, top)
 
     # -- leaves --------------------------------------------------------------------------
 
@@ -254,7 +254,11 @@ class _Compiler:
                 b = rf(v)
                 if type(a) is int and type(b) is int:
                     r = a + b
-                    if -2147483648 <= r <= 2147483647 and -2147483648 <= a <= 2147483647 and -2147483648 <= b <= 2147483647:
+                    if (
+                        -2147483648 <= r <= 2147483647
+                        and -2147483648 <= a <= 2147483647
+                        and -2147483648 <= b <= 2147483647
+                    ):
                         return r
                 return arith("+", a, b)
 
@@ -309,7 +313,7 @@ class _Compiler:
             def eq_int(v: Any) -> bool:
                 x = other(v)
                 if type(x) is int:
-                    return x == const  # type: ignore[no-any-return]
+                    return x == const
                 return equals(x, const)
 
             return eq_int
@@ -397,7 +401,11 @@ class _Compiler:
         test = self.compile(node.test, False)  # type: ignore[arg-type]
         then = self.compile(node.then, top)  # type: ignore[arg-type]
         orelse = self.compile(node.orelse, top)  # type: ignore[arg-type]
-        what = "if ... then ... else" if self.text[node.start : node.start + 2].lower() == "if" else "?:"
+        what = (
+            "if ... then ... else"
+            if self.text[node.start : node.start + 2].lower() == "if"
+            else "?:"
+        )
         tf, af, bf = test.fn, then.fn, orelse.fn
 
         def cond(v: Any) -> Any:
@@ -436,7 +444,9 @@ class _Compiler:
         spec = REGISTRY.get(node.name)
         if spec is None:
             close = REGISTRY.closest(node.name)
-            hint = f"did you mean {', '.join(close)}?" if close else "see `metron stellar functions`"
+            hint = (
+                f"did you mean {', '.join(close)}?" if close else "see `metron stellar functions`"
+            )
             raise StellarSyntaxError(
                 f"unknown function '{node.name}'",
                 expression=self.text,
@@ -452,7 +462,7 @@ class _Compiler:
         if spec.pure and all(a.const for a in args):
             try:
                 value = impl(*[_fresh(a.value) for a in args])
-            except Exception:  # noqa: BLE001 - an error now is an error at evaluation time
+            except Exception:
                 pass
             else:
                 if isinstance(value, _IMMUTABLE):

@@ -134,7 +134,11 @@ def to_float(value: Any) -> Float | None:
     d = to_double(value)
     if d is None:
         return None
-    if type(_first(value)) in (float, int, Long) and not math.isinf(d) and abs(d) > 3.4028234663852886e38:
+    if (
+        type(_first(value)) in (float, int, Long)
+        and not math.isinf(d)
+        and abs(d) > 3.4028234663852886e38
+    ):
         return None  # beanutils refuses a Double too large for a Float
     return Float(f32(d))
 

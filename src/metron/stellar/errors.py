@@ -35,6 +35,8 @@ class StellarError(MetronError):
 class StellarSyntaxError(StellarError):
     """The text is not valid Stellar; ``line`` and ``column`` are 1-based."""
 
+    expression: str
+
     def __init__(
         self,
         message: str,

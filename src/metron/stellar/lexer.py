@@ -57,53 +57,30 @@ for _kind, _spellings in {
     for _spelling in _spellings:
         KEYWORDS[_spelling] = _kind
 
-# Punctuation, longest first so that '->' wins over '-', '<=' over '<', and so on.
-_PUNCT = [
-    ("&&", "AND"),
-    ("||", "OR"),
-    ("==", "=="),
-    ("!=", "!="),
-    ("<=", "<="),
-    (">=", ">="),
-    ("->", "->"),
-    ("=>", "=>"),
-    ("<", "<"),
-    (">", ">"),
-    ("+", "+"),
-    ("-", "-"),
-    ("*", "*"),
-    ("/", "/"),
-    ("(", "("),
-    (")", ")"),
-    ("[", "["),
-    ("]", "]"),
-    ("{", "{"),
-    ("}", "}"),
-    (",", ","),
-    (":", ":"),
-    ("?", "?"),
-    (".", "."),
-]
-
-_INT = r"-?(?:0|[1-9][0-9]*)"
 _EXP = r"[eE][+-]?[0-9]+"
-# Each number form of the grammar; the longest match over all of them wins.
-_NUMBER_FORMS = [
-    (DOUBLE, re.compile(rf"{_INT}\.[0-9]*(?:{_EXP})?[dD]?")),
-    (DOUBLE, re.compile(rf"\.[0-9]+(?:{_EXP})?[dD]?")),
-    (DOUBLE, re.compile(rf"{_INT}{_EXP}[dD]?")),
-    (DOUBLE, re.compile(rf"{_INT}(?:{_EXP})?[dD]")),
-    (FLOAT, re.compile(rf"{_INT}\.[0-9]*(?:{_EXP})?[fF]")),
-    (FLOAT, re.compile(rf"-?\.[0-9]+(?:{_EXP})?[fF]")),
-    (FLOAT, re.compile(rf"{_INT}(?:{_EXP})?[fF]")),
-    (LONG, re.compile(rf"{_INT}[lL]")),
-    (INT, re.compile(_INT)),
-    (EXPONENT, re.compile(_EXP)),
-]
-_IDENT = re.compile(r"[a-zA-Z_$](?:[a-zA-Z_.:0-9]*[a-zA-Z_.0-9])?")
 _NOT_IN = re.compile(r"not in|NOT IN")
-_WS = frozenset(" \t\r\n\f")
 _ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+
+
+_SCANNER = re.compile(
+    r"""(?P<WS>[ \t\r\n\f]+)
+    |(?P<COMMENT>//[\s\S][^\n]*\n?)
+    |(?P<STRING>'(?:[^'\\]|\\['\\nrt])*'|"(?:[^"\\]|\\["\\nrt])*")
+    |(?P<FLOAT>-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF])
+    |(?P<DOUBLE>-?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][+-]?[0-9]+)?[dD]?
+        |\.[0-9]+(?:[eE][+-]?[0-9]+)?[dD]?
+        |-?(?:0|[1-9][0-9]*)[eE][+-]?[0-9]+[dD]?
+        |-?(?:0|[1-9][0-9]*)[dD])
+    |(?P<LONG>-?(?:0|[1-9][0-9]*)[lL])
+    |(?P<INT>-?(?:0|[1-9][0-9]*))
+    |(?P<NIN>not\ in|NOT\ IN)
+    |(?P<IDENT>[a-zA-Z_$](?:[a-zA-Z_.:0-9]*[a-zA-Z_.0-9])?)
+    |(?P<PUNCT>&&|\|\||==|!=|<=|>=|->|=>|[<>+\-*/()\[\]{},:?.])
+    """,
+    re.VERBOSE,
+)
+_PUNCT_KIND = {"&&": "AND", "||": "OR"}
+_EXPONENT = re.compile(_EXP)
 
 
 def tokenize(expression: str) -> list[Token]:
@@ -114,58 +91,48 @@ def tokenize(expression: str) -> list[Token]:
     """
     tokens: list[Token] = []
     append = tokens.append
+    scan = _SCANNER.match
     n = len(expression)
     i = 0
     while i < n:
-        c = expression[i]
-        if c in _WS:
-            i += 1
-            continue
-        if c == "/" and expression.startswith("//", i):
-            # ANTLR's `'//' .+? (EOL|EOF)`: at least one character, up to the next newline.
-            # The body's first character is taken even if it is a newline, so an empty '//'
-            # line swallows the next line, as in Metron.  '//' at the very end is no comment.
-            if i + 2 < n:
-                newline = expression.find("\n", i + 3)
-                i = n if newline < 0 else newline + 1
-                continue
-        if c == "'" or c == '"':
-            end = _scan_string(expression, i)
-            append(Token(STRING, expression[i:end], i, end))
-            i = end
-            continue
-        best_kind = ""
-        best_end = i
-        if c.isdigit() or c in "-.eE":
-            for kind, pattern in _NUMBER_FORMS:
-                m = pattern.match(expression, i)
-                if m and m.end() > best_end:
-                    best_kind, best_end = kind, m.end()
-        if c.isalpha() or c in "_$":
-            m = _IDENT.match(expression, i)
-            if m and m.end() > best_end:
-                text = m.group()
-                best_kind, best_end = KEYWORDS.get(text, IDENT), m.end()
-            if c in "nN":
-                m = _NOT_IN.match(expression, i)
-                if m and m.end() >= best_end:
-                    best_kind, best_end = "NIN", m.end()
-        if best_end > i:
-            append(Token(best_kind, expression[i:best_end], i, best_end))
-            i = best_end
-            continue
-        for text, kind in _PUNCT:
-            if expression.startswith(text, i):
-                append(Token(kind, text, i, i + len(text)))
-                i += len(text)
-                break
-        else:
+        m = scan(expression, i)
+        if m is None:
+            c = expression[i]
+            if c == "'" or c == '"':
+                _scan_string(expression, i)  # raises the precise error
             raise StellarSyntaxError(
                 f"unexpected character {c!r}",
                 expression=expression,
                 offset=i,
                 hint=_char_hint(c),
             )
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "WS" or kind == "COMMENT":
+            i = end
+            continue
+        text = m.group()
+        if kind == "IDENT":
+            # ANTLR's longest match: 'not in' beats 'not'/'notin'...; a bare exponent
+            # such as 'e5' is its own token, and keywords beat identifiers of equal length.
+            if text[0] in "eE":
+                e = _EXPONENT.match(expression, i)
+                if e is not None and e.end() >= end:
+                    end = e.end()
+                    append(Token(EXPONENT, expression[i:end], i, end))
+                    i = end
+                    continue
+            if text[0] in "nN":
+                nin = _NOT_IN.match(expression, i)
+                if nin is not None and nin.end() >= end:
+                    append(Token("NIN", nin.group(), i, nin.end()))
+                    i = nin.end()
+                    continue
+            kind = KEYWORDS.get(text, IDENT)
+        elif kind == "PUNCT":
+            kind = _PUNCT_KIND.get(text, text)
+        append(Token(kind, text, i, end))  # type: ignore[arg-type]
+        i = end
     append(Token(EOF, "", n, n))
     return tokens
 

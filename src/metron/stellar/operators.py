@@ -50,7 +50,9 @@ def number_rank(x: Any) -> int:
 def _describe(x: Any) -> str:
     if x is None:
         return "null"
-    return f"{java_type_name(x)} {to_java_string(x)!s}" if not isinstance(x, str) else f"String '{x}'"
+    return (
+        f"{java_type_name(x)} {to_java_string(x)!s}" if not isinstance(x, str) else f"String '{x}'"
+    )
 
 
 def _div_float(a: float, b: float) -> float:
@@ -79,9 +81,7 @@ def arith(op: str, left: Any, right: Any) -> Any:
     rr = number_rank(right)
     if rl < 0 or rr < 0:
         bad = left if rl < 0 else right
-        raise StellarError(
-            f"cannot apply '{op}' to {_describe(bad)}: arithmetic needs numbers"
-        )
+        raise StellarError(f"cannot apply '{op}' to {_describe(bad)}: arithmetic needs numbers")
     rank = rl if rl > rr else rr
     if rank == _DOUBLE:
         a = float(left)
@@ -133,7 +133,7 @@ def equals(left: Any, right: Any) -> bool:
         return left is right
     tl = type(left)
     if tl is str and type(right) is str:
-        return left == right  # type: ignore[no-any-return]
+        return left == right
     rl = number_rank(left)
     if rl >= 0:
         rr = number_rank(right)
@@ -169,12 +169,12 @@ def compare(op: str, left: Any, right: Any) -> bool:
             " only numbers, or two values of the same type, can be ordered"
         )
     if op == "<":
-        return a < b  # type: ignore[no-any-return]
+        return a < b
     if op == "<=":
-        return a <= b  # type: ignore[no-any-return]
+        return a <= b
     if op == ">":
-        return a > b  # type: ignore[no-any-return]
-    return a >= b  # type: ignore[no-any-return]
+        return a > b
+    return a >= b
 
 
 def _utf16_key(s: str) -> Any:

@@ -61,7 +61,7 @@ class _Parser:
 
     @property
     def tok(self) -> Token:
-        return self.tokens[self.pos]
+        return self.tokens[self.pos]  # EOF is last, and nothing advances past it
 
     def peek(self, ahead: int = 1) -> Token:
         return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
@@ -144,7 +144,9 @@ class _Parser:
         then = self.parse_expr()
         self.expect(":", "':' of a ?: expression")
         orelse = self.parse_expr()
-        return ast.Cond(test.start, orelse.end, test=test, then=then, orelse=orelse, cat=CONDITIONAL)
+        return ast.Cond(
+            test.start, orelse.end, test=test, then=then, orelse=orelse, cat=CONDITIONAL
+        )
 
     def parse_match(self) -> Node:
         start = self.advance().start
@@ -258,7 +260,9 @@ class _Parser:
         if kind == "EXISTS":
             self.advance()
             self.expect("(", "'(' after exists")
-            name = self.expect("IDENT", "a variable name", hint="exists takes a variable name, not a string")
+            name = self.expect(
+                "IDENT", "a variable name", hint="exists takes a variable name, not a string"
+            )
             end = self.expect(")", "')' closing exists(").end
             return ast.Exists(tok.start, end, name=name.text)
         if kind == "IDENT" and self.peek().kind == "->":
@@ -392,7 +396,9 @@ class _Parser:
                 self.advance()
                 args = self.parse_args(")")
                 end = self.expect(")", f"')' closing {tok.text}(").end
-                return ast.Call(tok.start, end, name=tok.text, args=args, name_end=tok.end, cat=ARITH)
+                return ast.Call(
+                    tok.start, end, name=tok.text, args=args, name_end=tok.end, cat=ARITH
+                )
             return ast.Var(tok.start, tok.end, name=tok.text, cat=ARITH)
         if kind == "INT" or kind == "LONG" or kind == "DOUBLE" or kind == "FLOAT" or kind == "NAN":
             self.advance()
@@ -409,7 +415,19 @@ class _Parser:
                 cat = COMPARISON
             return _reparent(inner, tok.start, end, cat)
         hint = None
-        if kind in ("AND", "OR", "IN", "NIN", "IF", "THEN", "ELSE", "MATCH", "DEFAULT", "NOT", "EXISTS"):
+        if kind in (
+            "AND",
+            "OR",
+            "IN",
+            "NIN",
+            "IF",
+            "THEN",
+            "ELSE",
+            "MATCH",
+            "DEFAULT",
+            "NOT",
+            "EXISTS",
+        ):
             hint = f"'{tok.text}' is a keyword and cannot be used as a name"
         elif kind == "EXPONENT":
             hint = f"'{tok.text}' reads as an exponent; rename the variable"
@@ -422,7 +440,9 @@ class _Parser:
         if kind == "INT":
             value = int(text)
             if not INT_MIN <= value <= INT_MAX:
-                self.fail("integer literal out of range", token=tok, hint=f"write {text}L for a long")
+                self.fail(
+                    "integer literal out of range", token=tok, hint=f"write {text}L for a long"
+                )
             return value
         if kind == "LONG":
             value = int(text[:-1])

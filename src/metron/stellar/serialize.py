@@ -16,7 +16,15 @@ from typing import Any
 
 import orjson
 
-from metron.stellar.types import INT_MAX, INT_MIN, Float, JavaSet, Long, float_to_string, to_java_string
+from metron.stellar.types import (
+    INT_MAX,
+    INT_MIN,
+    Float,
+    JavaSet,
+    Long,
+    float_to_string,
+    to_java_string,
+)
 
 __all__ = ["from_json", "java_value", "to_json"]
 

@@ -163,7 +163,7 @@ class JavaSet(MutableSet[Any]):
 def f32(x: float) -> float:
     """Round a double to the nearest float32, overflowing to an infinity as Java does."""
     try:
-        return _F32.unpack(_F32.pack(x))[0]  # type: ignore[no-any-return]
+        return _F32.unpack(_F32.pack(x))[0]
     except OverflowError:
         return math.copysign(math.inf, x)
 
@@ -222,9 +222,11 @@ def java_equals(a: object, b: object) -> bool:
         return False
     ta = type(a)
     tb = type(b)
-    if ta is float and tb is float:
+    if isinstance(a, float) and isinstance(b, float) and ta is float and tb is float:
         # Double.equals compares bit patterns: NaN equals NaN, 0.0 differs from -0.0.
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (a != a and b != b)  # type: ignore[operator]
+        if a != a:
+            return b != b
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
     if isinstance(a, list):
         if not isinstance(b, list) or len(a) != len(b):
             return False
@@ -232,10 +234,7 @@ def java_equals(a: object, b: object) -> bool:
     if isinstance(a, Mapping):
         if not isinstance(b, Mapping) or len(a) != len(b):
             return False
-        for k, v in a.items():
-            if k not in b or not java_equals(v, b[k]):
-                return False
-        return True
+        return all(not (k not in b or not java_equals(v, b[k])) for k, v in a.items())
     if isinstance(a, (JavaSet, set, frozenset)):
         return isinstance(b, (JavaSet, set, frozenset)) and a == b
     if ta is not tb:
@@ -269,13 +268,13 @@ def java_hash_code(x: object) -> int:
         return wrap_int(h)
     if t is float:
         bits = struct.unpack("<q", struct.pack("<d", x))[0]
-        if x != x:  # type: ignore[comparison-overlap]
+        if x != x:
             bits = 0x7FF8000000000000
         bits &= 0xFFFFFFFFFFFFFFFF
         return wrap_int(bits ^ (bits >> 32))
     if t is Float:
         bits = struct.unpack("<i", struct.pack("<f", x))[0]
-        return wrap_int(0x7FC00000 if x != x else bits)  # type: ignore[comparison-overlap]
+        return wrap_int(0x7FC00000 if x != x else bits)
     if isinstance(x, list):
         h = 1
         for e in x:
@@ -309,7 +308,7 @@ def _shortest_digits(value: float, single: bool) -> tuple[str, int]:
                 break
     else:
         text = repr(value)
-    sign, digit_tuple, exponent = Decimal(text).as_tuple()
+    _sign, digit_tuple, exponent = Decimal(text).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     # position of the decimal point relative to the first digit
     sci_exp = len(digit_tuple) + int(exponent) - 1
@@ -359,7 +358,7 @@ def to_java_string(x: object) -> str:
     if t is bool:
         return "true" if x else "false"
     if t is int or t is Long:
-        return int.__repr__(x)  # type: ignore[arg-type]
+        return int.__repr__(x)
     if t is float:
         return double_to_string(x)  # type: ignore[arg-type]
     if t is Float:
@@ -369,5 +368,7 @@ def to_java_string(x: object) -> str:
     if isinstance(x, (list, tuple, JavaSet, set, frozenset)):
         return "[" + ", ".join(to_java_string(e) for e in x) + "]"
     if isinstance(x, Mapping):
-        return "{" + ", ".join(f"{to_java_string(k)}={to_java_string(v)}" for k, v in x.items()) + "}"
+        return (
+            "{" + ", ".join(f"{to_java_string(k)}={to_java_string(v)}" for k, v in x.items()) + "}"
+        )
     return str(x)

@@ -68,7 +68,9 @@ def shell_map2table(*args: Any) -> str | None:
     mapping = args[0] if args[0] is not None else {}
     if not isinstance(mapping, Mapping):
         raise StellarError("SHELL_MAP2TABLE needs a map")
-    return table(["KEY", "VALUE"], [[to_java_string(k), to_java_string(v)] for k, v in mapping.items()])
+    return table(
+        ["KEY", "VALUE"], [[to_java_string(k), to_java_string(v)] for k, v in mapping.items()]
+    )
 
 
 def _shell(ctx: StellarContext, function: str) -> Any:
