@@ -14,6 +14,7 @@ subclass :class:`StellarSyntaxError`, which carries the line, the column and a c
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -40,6 +41,10 @@ __all__ = [
     "stellar",
     "validate",
 ]
+
+# The parser descends about ten functions per parenthesis; Python 3.11 recurses cheaply in
+# pure Python code, so allow expressions nested a few hundred levels deep.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
 
 _EMPTY: Mapping[str, Any] = {}
 _DEFAULT_CONTEXT = StellarContext()
@@ -88,6 +93,10 @@ class Expression:
             raise
         except RecursionError:
             raise StellarError("expression nests too deeply", expression=self.expression) from None
+        except Exception as e:  # a safety net: a user must never see a traceback
+            raise StellarError(
+                f"internal error: {type(e).__name__}: {e}", expression=self.expression
+            ) from e
 
     __call__ = evaluate
 
@@ -138,8 +147,13 @@ def _compile(expression: str, context: StellarContext, strict: bool) -> Expressi
         raise StellarError(
             f"a Stellar expression must be a string, got {type(expression).__name__}"
         )
-    tree = None if not expression.strip() else parse(expression)
-    return Expression(expression, tree, context, strict)
+    try:
+        tree = None if not expression.strip() else parse(expression)
+        return Expression(expression, tree, context, strict)
+    except RecursionError:
+        raise StellarSyntaxError(
+            "expression nests too deeply", expression=expression, offset=0
+        ) from None
 
 
 def compile(

@@ -33,6 +33,7 @@ SERVICE_HELP: dict[str, str] = {
     "parsers": "the parser registry",
     "triage": "the threat-triage engine",
     "profiler": "the profiler runtime",
+    "pcap": "the packet-capture component",
 }
 
 

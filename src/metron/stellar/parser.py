@@ -170,9 +170,12 @@ class _Parser:
                     default = self.parse_expr()
                     end = self.expect("}", "'}' closing the match").end
                     return ast.Match(start, end, clauses=clauses, default=default, cat=TRANSFORM)
-                check = self.parse_logical()
-                if self.tok.kind == "?":
-                    check = self.parse_ternary(check)
+                if self.tok.kind == "IF":
+                    check = self.parse_if()
+                else:
+                    check = self.parse_logical()
+                    if self.tok.kind == "?":
+                        check = self.parse_ternary(check)
                 self.check(check, _LOGICAL | {CONDITIONAL}, "a match condition")
                 self.expect("=>", "'=>' after a match condition")
                 action = self.parse_expr()

@@ -41,17 +41,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
             out.append("║ " + " │ ".join(parts) + " ║")
         return out
 
-    lines = [rule("╔", "╤", "╗", "═"), *render(split[0]), rule("╠", "╪", "╣", "═")]
     body = split[1:]
+    lines = [rule("╔", "╤", "╗", "═"), *render(split[0])]
     if not body:
         inner = sum(widths) + 3 * (columns - 1)
-        lines.append("║ " + "(empty)".center(inner) + " ║")
+        lines.append(rule("╠", "╧", "╣", "═"))
+        lines.append("║ " + "(empty)".ljust(inner) + " ║")
+        lines.append("╚" + "═" * (inner + 2) + "╝")
+        return "\n".join(lines) + "\n"
+    lines.append(rule("╠", "╪", "╣", "═"))
     for i, row in enumerate(body):
         if i:
             lines.append(rule("╟", "┼", "╢", "─"))
         lines.extend(render(row))
     lines.append(rule("╚", "╧", "╝", "═"))
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 @stellar(
