@@ -480,8 +480,16 @@ def test_syntax_error_names_line_and_column() -> None:
 
 def test_unknown_function_suggests_close_names() -> None:
     with pytest.raises(StellarSyntaxError, match="unknown function 'SHELL_LIST_VAR'") as info:
-        stellar.compile("SHELL_LIST_VAR()")
+        stellar.validate("true and SHELL_LIST_VAR()")
     assert info.value.hint is not None and "SHELL_LIST_VARS" in info.value.hint
+    assert info.value.column == 10
+
+
+def test_unknown_function_fails_only_when_evaluated() -> None:
+    # Metron resolves functions lazily: a skipped call to an unknown function is no error.
+    assert stellar.evaluate("x && NO_SUCH_FUNCTION('blah')", {"x": False}) is False
+    with pytest.raises(StellarSyntaxError, match="unknown function"):
+        stellar.evaluate("x && NO_SUCH_FUNCTION('blah')", {"x": True})
 
 
 def test_evaluation_errors_name_the_expression() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from metron.stellar import stdlib as _stdlib  # noqa: F401  (registers the function library)
 from metron.stellar.ast import Call, Exists, Lambda, Node, Var
-from metron.stellar.compiler import StellarLambda, compile_tree
+from metron.stellar.compiler import StellarLambda, compile_tree, unknown_function
 from metron.stellar.context import StellarContext
 from metron.stellar.errors import StellarError, StellarSyntaxError
 from metron.stellar.functions import REGISTRY, Example, FunctionSpec, stellar
@@ -179,6 +179,28 @@ def evaluate(
 def validate(expression: str) -> None:
     """Raise :class:`StellarSyntaxError` unless ``expression`` is valid Stellar.
 
-    Checks the syntax and that every function exists, without evaluating anything.
+    Checks the syntax and that every function exists, without evaluating anything (stricter
+    than evaluation, which, like Metron, only fails on an unknown function it reaches).
     """
-    compile(expression)
+    compiled = compile(expression)
+    if compiled._tree is not None:
+        for node in _calls(compiled._tree):
+            if node.name not in REGISTRY:
+                raise unknown_function(node, expression)
+
+
+def _calls(node: Any) -> list[Call]:
+    found: list[Call] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Call):
+            found.append(item)
+        if isinstance(item, Node):
+            for slot in getattr(type(item), "__slots__", ()):
+                walk(getattr(item, slot, None))
+        elif isinstance(item, (list, tuple)):
+            for part in item:
+                walk(part)
+
+    walk(node)
+    return sorted(found, key=lambda call: call.start)

@@ -22,7 +22,13 @@ from metron.stellar.functions import REGISTRY, FunctionSpec
 from metron.stellar.operators import arith, compare, contains, equals, number_rank
 from metron.stellar.types import Float, JavaSet, Long, java_type_name, to_java_string
 
-__all__ = ["LambdaScope", "StellarLambda", "compile_tree", "conditional_value"]
+__all__ = [
+    "LambdaScope",
+    "StellarLambda",
+    "compile_tree",
+    "conditional_value",
+    "unknown_function",
+]
 
 Fn = Callable[[Any], Any]
 _IMMUTABLE = (type(None), bool, int, float, str, Long, Float)
@@ -368,7 +374,10 @@ class _Compiler:
         def and_(v: Any) -> bool:
             a = lf(v)
             if a is True:
-                return _logical_operand(rf(v))
+                b = rf(v)
+                if b is True or b is False:
+                    return b
+                return _logical_operand(b)
             if a is False or a is None or _is_empty_collection(a):
                 return False  # Metron short-circuits on a false (or null/empty) left side
             b = rf(v)
@@ -385,6 +394,8 @@ class _Compiler:
             if a is True:
                 return True
             b = rf(v)
+            if a is False and (b is True or b is False):
+                return b
             return _logical_operand(a) or _logical_operand(b)
 
         return _C(or_)
@@ -443,16 +454,14 @@ class _Compiler:
     def c_Call(self, node: ast.Call, top: bool) -> _C:
         spec = REGISTRY.get(node.name)
         if spec is None:
-            close = REGISTRY.closest(node.name)
-            hint = (
-                f"did you mean {', '.join(close)}?" if close else "see `metron stellar functions`"
-            )
-            raise StellarSyntaxError(
-                f"unknown function '{node.name}'",
-                expression=self.text,
-                offset=node.start,
-                hint=hint,
-            )
+            # Metron resolves a function only when the call is evaluated, so an unknown
+            # function that short-circuiting skips is no error; `validate` still reports it.
+            error = unknown_function(node, self.text)
+
+            def unknown(v: Any) -> Any:
+                raise error
+
+            return _C(unknown)
         args = [self.compile(a, False) for a in node.args]
         impl = spec.impl
         if spec.context:
@@ -468,6 +477,15 @@ class _Compiler:
                 if isinstance(value, _IMMUTABLE):
                     return _C(lambda v: value, True, value)
         return _C(_call(spec, impl, [a.fn for a in args]))
+
+
+def unknown_function(node: ast.Call, expression: str) -> StellarSyntaxError:
+    """The error for a call to a function the registry does not know, with close names."""
+    close = REGISTRY.closest(node.name)
+    hint = f"did you mean {', '.join(close)}?" if close else "see `metron stellar functions`"
+    return StellarSyntaxError(
+        f"unknown function '{node.name}'", expression=expression, offset=node.start, hint=hint
+    )
 
 
 def _match_action(value: Any) -> Any:
