@@ -509,3 +509,9 @@ def test_function_errors_name_the_function() -> None:
 def test_service_functions_are_not_configured_by_default() -> None:
     with pytest.raises(StellarError, match="not configured"):
         stellar.evaluate("SHELL_LIST_VARS()")
+
+
+def test_map_literals_iterate_in_java_hashmap_order() -> None:
+    # Java's HashMap orders "foo", "bar", "baz" by hash bucket: bar, foo, baz.
+    assert list(ev("{'foo' : 1, 'bar' : 2, 'baz' : 3}")) == ["bar", "foo", "baz"]
+    assert list(ev("{'b' : 1, 'a' : 2}")) == ["a", "b"]

@@ -20,7 +20,14 @@ from metron.stellar.convert import to_boolean
 from metron.stellar.errors import StellarError, StellarSyntaxError
 from metron.stellar.functions import REGISTRY, FunctionSpec
 from metron.stellar.operators import arith, compare, contains, equals, number_rank
-from metron.stellar.types import Float, JavaSet, Long, java_type_name, to_java_string
+from metron.stellar.types import (
+    Float,
+    JavaSet,
+    Long,
+    java_hashmap_order,
+    java_type_name,
+    to_java_string,
+)
 
 __all__ = [
     "LambdaScope",
@@ -211,18 +218,19 @@ class _Compiler:
         text = self.text
 
         def build(v: Any) -> dict[Any, Any]:
+            # Evaluate left to right; Metron then inserts the entries last to first into a
+            # HashMap, so the first of duplicate keys wins and iteration follows Java's
+            # hash buckets.
+            entries = [(kf.fn(v), vf.fn(v)) for kf, vf in pairs]
             result: dict[Any, Any] = {}
-            for kf, vf in pairs:
-                key = kf.fn(v)
-                value = vf.fn(v)
-                try:
-                    if key not in result:  # the first of duplicate keys wins, as in Metron
-                        result[key] = value
-                except TypeError:
-                    raise StellarError(
-                        f"a {java_type_name(key)} cannot be a map key here", expression=text
-                    ) from None
-            return result
+            try:
+                for key, value in reversed(entries):
+                    result[key] = value
+            except TypeError:
+                raise StellarError(
+                    f"a {java_type_name(key)} cannot be a map key here", expression=text
+                ) from None
+            return java_hashmap_order(result)
 
         if all(k.const and val.const for k, val in pairs):
             try:

@@ -46,6 +46,7 @@ __all__ = [
     "is_number",
     "java_equals",
     "java_hash_code",
+    "java_hashmap_order",
     "java_type_name",
     "to_java_string",
     "wrap_int",
@@ -281,6 +282,32 @@ def java_hash_code(x: object) -> int:
             h = (31 * h + java_hash_code(e)) & 0xFFFFFFFF
         return wrap_int(h)
     return wrap_int(hash(x))
+
+
+def java_hashmap_order(mapping: dict[Any, Any]) -> dict[Any, Any]:
+    """``mapping`` re-ordered as a Java ``HashMap`` holding its entries would iterate them.
+
+    Entries are taken in ``mapping``'s order as their insertion order: a HashMap iterates
+    bucket by bucket (the spread hash code masked by the table size), and within a bucket
+    in insertion order.
+    """
+    size = len(mapping)
+    if size < 2:
+        return mapping
+    capacity = 16
+    while size > capacity * 3 // 4:
+        capacity *= 2
+    mask = capacity - 1
+
+    def bucket(key: Any) -> int:
+        h = java_hash_code(key) & 0xFFFFFFFF
+        return (h ^ (h >> 16)) & mask
+
+    try:
+        keys = sorted(mapping, key=bucket)
+    except TypeError:
+        return mapping
+    return {k: mapping[k] for k in keys}
 
 
 def _utf16_units(s: str) -> Iterator[int]:
