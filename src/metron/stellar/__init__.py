@@ -21,11 +21,17 @@ from typing import Any
 
 from metron.stellar import stdlib as _stdlib  # noqa: F401  (registers the function library)
 from metron.stellar.ast import Call, Exists, Lambda, Node, Var
-from metron.stellar.compiler import StellarLambda, compile_tree, unknown_function
+from metron.stellar.compiler import (
+    NonBooleanCondition,
+    StellarLambda,
+    compile_tree,
+    unknown_function,
+)
 from metron.stellar.context import StellarContext
 from metron.stellar.errors import StellarError, StellarSyntaxError
 from metron.stellar.functions import REGISTRY, Example, FunctionSpec, stellar
-from metron.stellar.parser import parse
+from metron.stellar.parser import parse_checked
+from metron.stellar.tokenmachine import has_else_hazard, machine
 
 __all__ = [
     "REGISTRY",
@@ -53,16 +59,36 @@ _DEFAULT_CONTEXT = StellarContext()
 class Expression:
     """A compiled Stellar expression; evaluate it as often as you like."""
 
-    __slots__ = ("_fn", "_names", "_tree", "expression")
+    __slots__ = ("_context", "_fn", "_machine", "_names", "_strict", "_tree", "expression")
 
-    def __init__(self, expression: str, tree: Node | None, context: StellarContext, strict: bool):
+    def __init__(
+        self,
+        expression: str,
+        tree: Node | None,
+        context: StellarContext,
+        strict: bool,
+        nested_else: bool = False,
+        nested_logical: bool = False,
+    ):
         self.expression = expression
         self._tree = tree
+        self._context = context
+        self._strict = strict
         self._names: tuple[frozenset[str], frozenset[str]] | None = None
+        self._machine: Any = None
         if tree is None:
             self._fn: Any = lambda v: None
+        elif nested_logical or (nested_else and has_else_hazard(tree, expression)):
+            self._fn = self._token_machine()
         else:
             self._fn = compile_tree(tree, expression, context, strict)
+
+    def _token_machine(self) -> Any:
+        """Metron's own evaluator, for the shapes where its quirks decide the result."""
+        if self._machine is None:
+            assert self._tree is not None
+            self._machine = machine(self._tree, self.expression, self._context, self._strict)
+        return self._machine
 
     @property
     def variables_used(self) -> frozenset[str]:
@@ -85,8 +111,17 @@ class Expression:
 
     def evaluate(self, variables: Mapping[str, Any] | None = None) -> Any:
         """The expression's value with ``variables`` (a mapping of field names to values)."""
+        scope = _EMPTY if variables is None else variables
         try:
-            return self._fn(_EMPTY if variables is None else variables)
+            try:
+                return self._fn(scope)
+            except NonBooleanCondition as condition:
+                # Metron runs both branches of a non-boolean condition; replay its way.
+                # Where that fails too, the non-boolean condition is the clearer cause.
+                try:
+                    return self._token_machine()(scope)
+                except StellarError:
+                    raise condition from None
         except StellarError as e:
             if e.expression is None:
                 e.expression = self.expression
@@ -148,8 +183,10 @@ def _compile(expression: str, context: StellarContext, strict: bool) -> Expressi
             f"a Stellar expression must be a string, got {type(expression).__name__}"
         )
     try:
-        tree = None if not expression.strip() else parse(expression)
-        return Expression(expression, tree, context, strict)
+        if not expression.strip():
+            return Expression(expression, None, context, strict)
+        tree, nested_else, nested_logical = parse_checked(expression)
+        return Expression(expression, tree, context, strict, nested_else, nested_logical)
     except RecursionError:
         raise StellarSyntaxError(
             "expression nests too deeply", expression=expression, offset=0

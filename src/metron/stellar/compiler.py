@@ -31,6 +31,7 @@ from metron.stellar.types import (
 
 __all__ = [
     "LambdaScope",
+    "NonBooleanCondition",
     "StellarLambda",
     "compile_tree",
     "conditional_value",
@@ -48,6 +49,10 @@ class _C:
     fn: Fn
     const: bool = False
     value: Any = None
+
+
+class NonBooleanCondition(StellarError):
+    """A condition evaluated to a non-boolean: only Metron's token machine knows the result."""
 
 
 class LambdaScope:
@@ -127,7 +132,7 @@ def conditional_value(value: Any, what: str) -> bool:
         return False
     if _is_empty_collection(value):
         return False
-    raise StellarError(
+    raise NonBooleanCondition(
         f"the condition of {what} must be a boolean, but it is {java_type_name(value)}"
         f" {to_java_string(value)!r}"
     )

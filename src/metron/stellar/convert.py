@@ -92,11 +92,15 @@ def _integral(value: Any, lo: int, hi: int) -> int | None:
         v = int(value)
         return v if lo <= v <= hi else None
     if t is float or t is Float:
+        # Java's longValue(): NaN is 0, beyond the long range saturates, else truncates.
         if math.isnan(value):
-            return 0
-        if math.isinf(value):
-            return None
-        v = int(value)  # truncates toward zero, like longValue()
+            v = 0
+        elif value >= 9.223372036854775807e18:
+            v = LONG_MAX
+        elif value <= -9.223372036854775808e18:
+            v = LONG_MIN
+        else:
+            v = int(value)
         return v if lo <= v <= hi else None
     if isinstance(value, str):
         return parse_java_int(value.strip(_JAVA_WS), lo, hi)
@@ -134,12 +138,8 @@ def to_float(value: Any) -> Float | None:
     d = to_double(value)
     if d is None:
         return None
-    if (
-        type(_first(value)) in (float, int, Long)
-        and not math.isinf(d)
-        and abs(d) > 3.4028234663852886e38
-    ):
-        return None  # beanutils refuses a Double too large for a Float
+    if type(_first(value)) is not str and d > 3.4028234663852886e38:
+        return None  # beanutils refuses a number above Float.MAX_VALUE (only that side)
     return Float(f32(d))
 
 

@@ -24,7 +24,7 @@ from metron.stellar.errors import StellarSyntaxError
 from metron.stellar.lexer import Token, tokenize, unescape_string
 from metron.stellar.types import INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, Float, Long
 
-__all__ = ["parse"]
+__all__ = ["parse", "parse_checked"]
 
 _COMPARE_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _B_EXPR = frozenset({ARITH, OPERAND, COMPARISON, IN})
@@ -50,12 +50,27 @@ def parse(expression: str) -> Node:
     return _Parser(expression).parse()
 
 
+def parse_checked(expression: str) -> tuple[Node, bool, bool]:
+    """The syntax tree and two shapes where Metron's token evaluator may differ from a tree:
+
+    * ``nested_else``: some conditional's ``else`` branch holds another conditional;
+    * ``nested_logical``: the left side of an ``and`` (``or``) is itself, in parentheses,
+      an ``and`` (``or``), whose short-circuited value carries the inner frame.
+    """
+    parser = _Parser(expression)
+    tree = parser.parse()
+    return tree, parser.nested_else, parser.nested_logical
+
+
 class _Parser:
     def __init__(self, expression: str) -> None:
         self.text = expression
         self.tokens = tokenize(expression)
         self.pos = 0
         self.match_depth = 0
+        self.conditionals = 0  # conditionals parsed so far
+        self.nested_else = False  # an else branch holds a conditional
+        self.nested_logical = False  # (a or b) or c, (a and b) and c, possibly via ?:
 
     # -- token helpers -------------------------------------------------------------------
 
@@ -135,7 +150,7 @@ class _Parser:
         self.expect("THEN", "'then'")
         then = self.parse_expr()
         self.expect("ELSE", "'else'", hint="if ... then ... else ... needs all three parts")
-        orelse = self.parse_expr()
+        orelse = self.parse_else()
         return ast.Cond(start, orelse.end, test=test, then=then, orelse=orelse, cat=CONDITIONAL)
 
     def parse_ternary(self, test: Node) -> Node:
@@ -143,10 +158,18 @@ class _Parser:
         self.advance()
         then = self.parse_expr()
         self.expect(":", "':' of a ?: expression")
-        orelse = self.parse_expr()
+        orelse = self.parse_else()
         return ast.Cond(
             test.start, orelse.end, test=test, then=then, orelse=orelse, cat=CONDITIONAL
         )
+
+    def parse_else(self) -> Node:
+        before = self.conditionals
+        self.conditionals += 1
+        orelse = self.parse_expr()
+        if self.conditionals > before + 1:
+            self.nested_else = True
+        return orelse
 
     def parse_match(self) -> Node:
         start = self.advance().start
@@ -199,6 +222,8 @@ class _Parser:
             right = self.parse_logical()
             self.check(right, _LOGICAL, f"the right side of '{kind.lower()}'")
             cls = ast.And if kind == "AND" else ast.Or
+            if _ends_with(left, cls):
+                self.nested_logical = True
             return cls(left.start, right.end, left=left, right=right, cat=LOGICAL)
         return left
 
@@ -474,6 +499,15 @@ class _Parser:
             f"{what} cannot be used as {where}",
             hint="wrap it in parentheses" if node.cat in (IN, LOGICAL) else None,
         )
+
+
+def _ends_with(node: Node, cls: type) -> bool:
+    """Whether ``node``'s value may be the short-circuited operand of a ``cls`` node."""
+    if isinstance(node, cls):
+        return True
+    if isinstance(node, ast.Cond):
+        return _ends_with(node.then, cls) or _ends_with(node.orelse, cls)  # type: ignore[arg-type]
+    return False
 
 
 def _reparent(inner: Node, start: int, end: int, cat: int) -> Node:
