@@ -122,30 +122,33 @@ class Char(str):
 
 
 class JavaSet(MutableSet[Any]):
-    """An insertion-ordered set, like Java's ``LinkedHashSet`` that Stellar's set functions use."""
+    """An insertion-ordered set, like Java's ``LinkedHashSet`` that Stellar's set functions use.
+
+    Members are told apart as Java tells them apart: ``1``, ``1L``, ``1.0`` and ``true`` are
+    four members, and lists and maps may be members (compared by content).
+    """
 
     __slots__ = ("_items",)
 
     def __init__(self, items: Iterable[Any] = ()) -> None:
-        self._items: dict[Any, None] = dict.fromkeys(items)
+        self._items: dict[Any, Any] = {}
+        for item in items:
+            self._items.setdefault(_member_key(item), item)
 
     def __contains__(self, item: object) -> bool:
-        try:
-            return item in self._items
-        except TypeError:
-            return any(java_equals(item, x) for x in self._items)
+        return _member_key(item) in self._items
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._items)
+        return iter(self._items.values())
 
     def __len__(self) -> int:
         return len(self._items)
 
     def add(self, value: Any) -> None:
-        self._items[value] = None
+        self._items.setdefault(_member_key(value), value)
 
     def discard(self, value: Any) -> None:
-        self._items.pop(value, None)
+        self._items.pop(_member_key(value), None)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (JavaSet, set, frozenset)):
@@ -155,10 +158,32 @@ class JavaSet(MutableSet[Any]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return "JavaSet(" + repr(list(self._items)) + ")"
+        return "JavaSet(" + repr(list(self._items.values())) + ")"
 
     def __str__(self) -> str:
         return to_java_string(self)
+
+
+def _member_key(value: Any) -> Any:
+    """A hashable key that is equal for two values exactly when Java's equals says so."""
+    t = type(value)
+    if t is str or t is int or t is Long or t is Float or t is Char or value is None:
+        return value
+    if t is bool:
+        return ("bool", value)
+    if t is float:
+        return ("double", value)
+    if isinstance(value, list):
+        return ("list", tuple(_member_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("map", frozenset((_member_key(k), _member_key(v)) for k, v in value.items()))
+    if isinstance(value, JavaSet):
+        return ("set", frozenset(value._items))
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return value
 
 
 def f32(x: float) -> float:
