@@ -103,16 +103,16 @@ def test_interactive_terminal_session(tmp_path: Path) -> None:
         ["-m", "metron.cli.main", "stellar", "shell"],
         env=env,
         encoding="utf-8",
-        timeout=20,
+        timeout=60,
     )
     try:
         child.expect_exact("[Stellar]>>>")
         child.sendline("n := 40 + 2")
         child.expect_exact("[Stellar]>>>")
         child.send("SHELL_MAP2T")
-        time.sleep(0.5)  # let the prompt render before the key presses that follow
+        time.sleep(1.0)  # let the prompt render before the key presses that follow
         child.send("\t")  # completes to SHELL_MAP2TABLE
-        time.sleep(0.5)
+        time.sleep(1.0)
         child.send("({'n' : n})\r")
         child.expect_exact("║ n   │ 42    ║")
         child.expect_exact("[Stellar]>>>")

@@ -113,15 +113,9 @@ class Expression:
         """The expression's value with ``variables`` (a mapping of field names to values)."""
         scope = _EMPTY if variables is None else variables
         try:
-            try:
-                return self._fn(scope)
-            except NonBooleanCondition as condition:
-                # Metron runs both branches of a non-boolean condition; replay its way.
-                # Where that fails too, the non-boolean condition is the clearer cause.
-                try:
-                    return self._token_machine()(scope)
-                except StellarError:
-                    raise condition from None
+            return self._fn(scope)
+        except NonBooleanCondition as condition:
+            return self._replay(scope, condition)
         except StellarError as e:
             if e.expression is None:
                 e.expression = self.expression
@@ -129,6 +123,22 @@ class Expression:
         except RecursionError:
             raise StellarError("expression nests too deeply", expression=self.expression) from None
         except Exception as e:  # a safety net: a user must never see a traceback
+            raise StellarError(
+                f"internal error: {type(e).__name__}: {e}", expression=self.expression
+            ) from e
+
+    def _replay(self, scope: Mapping[str, Any], condition: NonBooleanCondition) -> Any:
+        """Metron runs both branches of a non-boolean condition: replay its evaluator.
+
+        Where that fails too, the non-boolean condition is the clearer cause.
+        """
+        try:
+            return self._token_machine()(scope)
+        except StellarError:
+            if condition.expression is None:
+                condition.expression = self.expression
+            raise condition from None
+        except Exception as e:
             raise StellarError(
                 f"internal error: {type(e).__name__}: {e}", expression=self.expression
             ) from e

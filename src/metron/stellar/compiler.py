@@ -475,12 +475,11 @@ class _Compiler:
                 raise error
 
             return _C(unknown)
+        impl = self._impl(spec)
+        fused = self._fused_call(node, spec, impl)
+        if fused is not None:
+            return _C(fused)
         args = [self.compile(a, False) for a in node.args]
-        impl = spec.impl
-        if spec.context:
-            ctx = self.context
-            base = impl
-            impl = lambda *a: base(ctx, *a)  # noqa: E731
         if spec.pure and all(a.const for a in args):
             try:
                 value = impl(*[_fresh(a.value) for a in args])
@@ -490,6 +489,63 @@ class _Compiler:
                 if isinstance(value, _IMMUTABLE):
                     return _C(lambda v: value, True, value)
         return _C(_call(spec, impl, [a.fn for a in args]))
+
+    def _impl(self, spec: FunctionSpec) -> Callable[..., Any]:
+        if not spec.context:
+            return spec.impl
+        ctx = self.context
+        base = spec.impl
+        return lambda *a: base(ctx, *a)
+
+    def _plain_var(self, node: ast.Node) -> str | None:
+        if isinstance(node, ast.Var) and node.name != "_" and not self.strict:
+            return node.name
+        return None
+
+    def _fused_call(
+        self, node: ast.Call, spec: FunctionSpec, impl: Callable[..., Any]
+    ) -> Fn | None:
+        """One closure for the hot shapes ``F(var)`` and ``F(G(var))`` (``TO_UPPER(TRIM(x))``)."""
+        if len(node.args) != 1:
+            return None
+        arg = node.args[0]
+        name = self._plain_var(arg)
+        if name is not None:
+
+            def call_var(v: Any) -> Any:
+                x = v.get(name)
+                try:
+                    return impl(x)
+                except StellarError as e:
+                    raise _function_error(spec, e, 1) from None
+                except Exception as e:
+                    raise _function_error(spec, e, 1) from e
+
+            return call_var
+        if not isinstance(arg, ast.Call) or len(arg.args) != 1:
+            return None
+        inner_spec = REGISTRY.get(arg.name)
+        inner_name = self._plain_var(arg.args[0])
+        if inner_spec is None or inner_name is None:
+            return None
+        inner = self._impl(inner_spec)
+
+        def call_call_var(v: Any) -> Any:
+            x = v.get(inner_name)
+            try:
+                y = inner(x)
+            except StellarError as e:
+                raise _function_error(inner_spec, e, 1) from None
+            except Exception as e:
+                raise _function_error(inner_spec, e, 1) from e
+            try:
+                return impl(y)
+            except StellarError as e:
+                raise _function_error(spec, e, 1) from None
+            except Exception as e:
+                raise _function_error(spec, e, 1) from e
+
+        return call_call_var
 
 
 def unknown_function(node: ast.Call, expression: str) -> StellarSyntaxError:

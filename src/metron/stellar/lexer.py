@@ -10,15 +10,14 @@ is its own (useless) token.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from metron.stellar.errors import StellarSyntaxError
 
 __all__ = ["Token", "tokenize"]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token: its kind, its text and where it starts and ends in the expression."""
 
     kind: str
@@ -62,25 +61,35 @@ _NOT_IN = re.compile(r"not in|NOT IN")
 _ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 
 
-_SCANNER = re.compile(
-    r"""(?P<WS>[ \t\r\n\f]+)
-    |(?P<COMMENT>//[\s\S][^\n]*\n?)
-    |(?P<STRING>'(?:[^'\\]|\\['\\nrt])*'|"(?:[^"\\]|\\["\\nrt])*")
-    |(?P<FLOAT>-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF])
+_NUMBER = re.compile(
+    r"""(?P<FLOAT>-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fF])
     |(?P<DOUBLE>-?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][+-]?[0-9]+)?[dD]?
         |\.[0-9]+(?:[eE][+-]?[0-9]+)?[dD]?
         |-?(?:0|[1-9][0-9]*)[eE][+-]?[0-9]+[dD]?
         |-?(?:0|[1-9][0-9]*)[dD])
     |(?P<LONG>-?(?:0|[1-9][0-9]*)[lL])
     |(?P<INT>-?(?:0|[1-9][0-9]*))
-    |(?P<NIN>not\ in|NOT\ IN)
-    |(?P<IDENT>[a-zA-Z_$](?:[a-zA-Z_.:0-9]*[a-zA-Z_.0-9])?)
-    |(?P<PUNCT>&&|\|\||==|!=|<=|>=|->|=>|[<>+\-*/()\[\]{},:?.])
     """,
     re.VERBOSE,
 )
+_IDENT = re.compile(r"[a-zA-Z_$](?:[a-zA-Z_.:0-9]*[a-zA-Z_.0-9])?")
+_STRING = re.compile(r"""'(?:[^'\\]|\\['\\nrt])*'|"(?:[^"\\]|\\["\\nrt])*\"""")
+_WS = re.compile(r"[ \t\r\n\f]+")
+_COMMENT = re.compile(r"//[\s\S][^\n]*\n?")
+_PUNCT = re.compile(r"&&|\|\||==|!=|<=|>=|->|=>|[<>+\-*/()\[\]{},:?.]")
 _PUNCT_KIND = {"&&": "AND", "||": "OR"}
 _EXPONENT = re.compile(_EXP)
+
+# What a token starting with a given character can be.
+_START: dict[str, str] = {}
+for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$":
+    _START[_c] = "ident"
+for _c in "0123456789.-":
+    _START[_c] = "number"
+for _c in " \t\r\n\f":
+    _START[_c] = "ws"
+_START["'"] = _START['"'] = "string"
+_START["/"] = "slash"
 
 
 def tokenize(expression: str) -> list[Token]:
@@ -91,47 +100,70 @@ def tokenize(expression: str) -> list[Token]:
     """
     tokens: list[Token] = []
     append = tokens.append
-    scan = _SCANNER.match
+    start_of = _START.get
     n = len(expression)
     i = 0
     while i < n:
-        m = scan(expression, i)
-        if m is None:
-            c = expression[i]
-            if c == "'" or c == '"':
-                _scan_string(expression, i)  # raises the precise error
-            raise StellarSyntaxError(
-                f"unexpected character {c!r}",
-                expression=expression,
-                offset=i,
-                hint=_char_hint(c),
-            )
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "WS" or kind == "COMMENT":
-            i = end
-            continue
-        text = m.group()
-        if kind == "IDENT":
-            # ANTLR's longest match: 'not in' beats 'not'/'notin'...; a bare exponent
-            # such as 'e5' is its own token, and keywords beat identifiers of equal length.
-            if text[0] in "eE":
+        c = expression[i]
+        what = start_of(c)
+        if what == "ident":
+            m = _IDENT.match(expression, i)
+            assert m is not None
+            text = m.group()
+            end = m.end()
+            # ANTLR's longest match: 'not in' beats 'not'; a bare exponent such as 'e5' is
+            # its own token; keywords beat identifiers of equal length.
+            if c in "eE":
                 e = _EXPONENT.match(expression, i)
                 if e is not None and e.end() >= end:
                     end = e.end()
                     append(Token(EXPONENT, expression[i:end], i, end))
                     i = end
                     continue
-            if text[0] in "nN":
+            elif c in "nN":
                 nin = _NOT_IN.match(expression, i)
-                if nin is not None and nin.end() >= end:
+                if nin is not None:
                     append(Token("NIN", nin.group(), i, nin.end()))
                     i = nin.end()
                     continue
-            kind = KEYWORDS.get(text, IDENT)
-        elif kind == "PUNCT":
-            kind = _PUNCT_KIND.get(text, text)
-        append(Token(kind, text, i, end))  # type: ignore[arg-type]
+            append(Token(KEYWORDS.get(text, IDENT), text, i, end))
+            i = end
+            continue
+        if what == "ws":
+            i += 1
+            continue
+        if what == "number":
+            m = _NUMBER.match(expression, i)
+            if m is not None:
+                end = m.end()
+                append(Token(m.lastgroup, m.group(), i, end))  # type: ignore[arg-type]
+                i = end
+                continue
+        elif what == "string":
+            m = _STRING.match(expression, i)
+            if m is None:
+                _scan_string(expression, i)  # raises the precise error
+                raise AssertionError  # unreachable
+            end = m.end()
+            append(Token(STRING, m.group(), i, end))
+            i = end
+            continue
+        elif what == "slash":
+            m = _COMMENT.match(expression, i)
+            if m is not None:
+                i = m.end()
+                continue
+        m = _PUNCT.match(expression, i)
+        if m is None:
+            raise StellarSyntaxError(
+                f"unexpected character {c!r}",
+                expression=expression,
+                offset=i,
+                hint=_char_hint(c),
+            )
+        text = m.group()
+        end = m.end()
+        append(Token(_PUNCT_KIND.get(text, text), text, i, end))
         i = end
     append(Token(EOF, "", n, n))
     return tokens

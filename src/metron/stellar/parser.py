@@ -67,6 +67,7 @@ class _Parser:
         self.text = expression
         self.tokens = tokenize(expression)
         self.pos = 0
+        self.tok: Token = self.tokens[0]  # the current token; EOF is last and sticks
         self.match_depth = 0
         self.conditionals = 0  # conditionals parsed so far
         self.nested_else = False  # an else branch holds a conditional
@@ -74,16 +75,14 @@ class _Parser:
 
     # -- token helpers -------------------------------------------------------------------
 
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.pos]  # EOF is last, and nothing advances past it
-
     def peek(self, ahead: int = 1) -> Token:
         return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
-        token = self.tokens[self.pos]
-        self.pos += 1
+        token = self.tok
+        if self.pos < len(self.tokens) - 1:
+            self.pos += 1
+            self.tok = self.tokens[self.pos]
         return token
 
     def expect(self, kind: str, what: str, hint: str | None = None) -> Token:
