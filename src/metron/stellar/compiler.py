@@ -35,6 +35,8 @@ __all__ = [
     "StellarLambda",
     "compile_tree",
     "conditional_value",
+    "error_cause",
+    "function_error",
     "unknown_function",
 ]
 
@@ -155,11 +157,17 @@ def _fresh(value: Any) -> Any:
     return value
 
 
-def _function_error(spec: FunctionSpec, exc: Exception, nargs: int) -> StellarError:
+def error_cause(exc: Exception) -> Exception | None:
+    """What a function's error is chained to: nothing when it already is a StellarError."""
+    return None if isinstance(exc, StellarError) else exc
+
+
+def function_error(spec: FunctionSpec, exc: Exception, nargs: int) -> StellarError:
     if isinstance(exc, StellarError):
         if exc.function is None:
             exc.function = spec.name
-            exc.message = f"{spec.name}: {exc.message}"
+            if not exc.message.startswith(spec.name):
+                exc.message = f"{spec.name}: {exc.message}"
         return exc
     if isinstance(exc, (IndexError, TypeError)) and (
         "argument" in str(exc) or isinstance(exc, IndexError)
@@ -516,10 +524,8 @@ class _Compiler:
                 x = v.get(name)
                 try:
                     return impl(x)
-                except StellarError as e:
-                    raise _function_error(spec, e, 1) from None
                 except Exception as e:
-                    raise _function_error(spec, e, 1) from e
+                    raise function_error(spec, e, 1) from error_cause(e)
 
             return call_var
         if not isinstance(arg, ast.Call) or len(arg.args) != 1:
@@ -534,16 +540,12 @@ class _Compiler:
             x = v.get(inner_name)
             try:
                 y = inner(x)
-            except StellarError as e:
-                raise _function_error(inner_spec, e, 1) from None
             except Exception as e:
-                raise _function_error(inner_spec, e, 1) from e
+                raise function_error(inner_spec, e, 1) from error_cause(e)
             try:
                 return impl(y)
-            except StellarError as e:
-                raise _function_error(spec, e, 1) from None
             except Exception as e:
-                raise _function_error(spec, e, 1) from e
+                raise function_error(spec, e, 1) from error_cause(e)
 
         return call_call_var
 
@@ -572,10 +574,8 @@ def _call(spec: FunctionSpec, impl: Callable[..., Any], fns: list[Fn]) -> Fn:
         def call0(v: Any) -> Any:
             try:
                 return impl()
-            except StellarError as e:
-                raise _function_error(spec, e, 0) from None
             except Exception as e:
-                raise _function_error(spec, e, 0) from e
+                raise function_error(spec, e, 0) from error_cause(e)
 
         return call0
     if n == 1:
@@ -585,10 +585,8 @@ def _call(spec: FunctionSpec, impl: Callable[..., Any], fns: list[Fn]) -> Fn:
             x = a0(v)
             try:
                 return impl(x)
-            except StellarError as e:
-                raise _function_error(spec, e, 1) from None
             except Exception as e:
-                raise _function_error(spec, e, 1) from e
+                raise function_error(spec, e, 1) from error_cause(e)
 
         return call1
     if n == 2:
@@ -599,10 +597,8 @@ def _call(spec: FunctionSpec, impl: Callable[..., Any], fns: list[Fn]) -> Fn:
             y = a1(v)
             try:
                 return impl(x, y)
-            except StellarError as e:
-                raise _function_error(spec, e, 2) from None
             except Exception as e:
-                raise _function_error(spec, e, 2) from e
+                raise function_error(spec, e, 2) from error_cause(e)
 
         return call2
 
@@ -610,10 +606,8 @@ def _call(spec: FunctionSpec, impl: Callable[..., Any], fns: list[Fn]) -> Fn:
         args = [f(v) for f in fns]
         try:
             return impl(*args)
-        except StellarError as e:
-            raise _function_error(spec, e, n) from None
         except Exception as e:
-            raise _function_error(spec, e, n) from e
+            raise function_error(spec, e, n) from error_cause(e)
 
     return calln
 

@@ -26,7 +26,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from metron.stellar import ast
-from metron.stellar.compiler import StellarLambda, all_fields, unknown_function
+from metron.stellar.compiler import (
+    StellarLambda,
+    all_fields,
+    error_cause,
+    function_error,
+    unknown_function,
+)
 from metron.stellar.context import StellarContext
 from metron.stellar.convert import to_boolean
 from metron.stellar.errors import StellarError
@@ -289,13 +295,8 @@ class _Emitter:
                     value = spec.impl(context, *args.value)
                 else:
                     value = spec.impl(*args.value)
-            except StellarError as e:
-                if e.function is None:
-                    e.function = spec.name
-                    e.message = f"{spec.name}: {e.message}"
-                raise
             except Exception as e:
-                raise StellarError(f"{spec.name} failed: {e}", function=spec.name) from e
+                raise function_error(spec, e, len(args.value)) from error_cause(e)
             stack.append(_Tok(value, "Object", ctx))
 
         out.append(self.deferred(call))
