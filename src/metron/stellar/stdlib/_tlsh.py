@@ -30,6 +30,7 @@ from functools import lru_cache
 import tlsh as _py_tlsh
 
 from metron.stellar.errors import StellarError
+from metron.stellar.stdlib._javarandom import JavaRandom
 from metron.stellar.types import f32
 
 __all__ = ["JavaRandom", "bins", "distance", "tlsh_hash"]
@@ -201,32 +202,6 @@ def distance(first: str, second: str, include_length: bool) -> int:
         diff += 1
     table = _pair_diffs()
     return diff + sum(table[a][b] for a, b in zip(body1, body2))
-
-
-class JavaRandom:
-    """``java.util.Random``: the 48-bit linear congruential generator."""
-
-    _MULTIPLIER = 0x5DEECE66D
-    _MASK = (1 << 48) - 1
-
-    def __init__(self, seed: int) -> None:
-        self._seed = (seed ^ self._MULTIPLIER) & self._MASK
-
-    def _next(self, bits: int) -> int:
-        self._seed = (self._seed * self._MULTIPLIER + 0xB) & self._MASK
-        value = self._seed >> (48 - bits)
-        return value - (1 << 32) if value >= 1 << 31 else value  # the (int) cast
-
-    def next_int(self, bound: int) -> int:
-        if bound <= 0:
-            raise StellarError("bound must be positive")
-        if bound & -bound == bound:
-            return (bound * self._next(31)) >> 31
-        while True:
-            bits = self._next(31)
-            value = bits % bound
-            if bits - value + (bound - 1) < 2**31:
-                return value
 
 
 def bins(digest: str, checksum_bytes: int, sizes: list[int]) -> dict[str, str]:
