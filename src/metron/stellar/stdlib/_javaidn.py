@@ -119,9 +119,9 @@ def _convert(text: str, convert_label: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def to_ascii(text: str) -> str:
-    """IDN.toASCII(text, IDN.ALLOW_UNASSIGNED)."""
-    return _convert(text, lambda label: _label_to_ascii(label, allow_unassigned=True))
+def to_ascii(text: str, allow_unassigned: bool = True) -> str:
+    """IDN.toASCII(text, IDN.ALLOW_UNASSIGNED), or without that flag."""
+    return _convert(text, lambda label: _label_to_ascii(label, allow_unassigned))
 
 
 def to_unicode(text: str) -> str:
