@@ -45,9 +45,7 @@ def test_set_init(expression: str, expected: list[Any]) -> None:
     assert all(java_equals(a, b) for a, b in zip(result, expected))
 
 
-@pytest.mark.parametrize(
-    "expression", ["SET_INIT({'foo': 2})", "SET_INIT('abc')", "SET_INIT(5)"]
-)
+@pytest.mark.parametrize("expression", ["SET_INIT({'foo': 2})", "SET_INIT('abc')", "SET_INIT(5)"])
 def test_set_init_errors(expression: str) -> None:
     with pytest.raises(stellar.StellarError):
         ev(expression)
