@@ -54,8 +54,13 @@ def hand_triage(m: Message) -> bool:
     return _NET_LO < n < _NET_HI  # network and broadcast addresses excluded, as in Metron
 
 
-def hand_transform(m: Message) -> str:
-    return m["name"].strip().upper()
+# Java's String.trim() strips every character up to U+0020, not Python's whitespace set.
+_JAVA_TRIM = "".join(chr(c) for c in range(0x21))
+
+
+def hand_transform(m: Message) -> str | None:
+    name = m.get("name")
+    return None if name is None else name.strip(_JAVA_TRIM).upper()
 
 
 def hand_compare(m: Message) -> bool:
