@@ -39,7 +39,7 @@ from metron.stellar.errors import StellarError
 from metron.stellar.functions import REGISTRY
 from metron.stellar.lexer import tokenize
 from metron.stellar.operators import arith, compare, contains, equals
-from metron.stellar.types import Float, JavaSet, Long, java_hashmap_order
+from metron.stellar.types import JavaSet, java_hashmap_order, java_type_name
 
 __all__ = ["has_else_hazard", "machine"]
 
@@ -92,23 +92,6 @@ Stack = list[_Tok]  # the top of the stack is the end of the list
 Deferred = Callable[[Stack, Any], None]
 
 
-def _kind_of(value: Any) -> str:
-    if value is True or value is False:
-        return "Boolean"
-    t = type(value)
-    if t is int:
-        return "Integer"
-    if t is Long:
-        return "Long"
-    if t is Float:
-        return "Float"
-    if t is float:
-        return "Double"
-    if t is str:
-        return "String"
-    return "Object"
-
-
 def _pop(stack: Stack) -> _Tok:
     if not stack:
         raise StellarError("Unable to pop an empty stack")
@@ -137,7 +120,7 @@ class _Emitter:
         getattr(self, "e_" + type(node).__name__)(node, out)
 
     def e_Const(self, node: ast.Const, out: list[_Tok]) -> None:
-        kind = "Object" if node.value is None else _kind_of(node.value)
+        kind = "Object" if node.value is None else java_type_name(node.value)
         out.append(_Tok(node.value, kind, self.ctx))
 
     def e_Var(self, node: ast.Var, out: list[_Tok]) -> None:
@@ -167,51 +150,41 @@ class _Emitter:
             )
         )
 
-    def e_Arith(self, node: ast.Arith, out: list[_Tok]) -> None:
-        self.emit(node.left, out)  # type: ignore[arg-type]
-        self.emit(node.right, out)  # type: ignore[arg-type]
-        op = node.op
+    def _binary(
+        self, left: Any, right: Any, compute: Callable[[Any, Any], Any], out: list[_Tok]
+    ) -> None:
+        """Both operands' tokens, then an operation popping them (right first)."""
+        self.emit(left, out)
+        self.emit(right, out)
         ctx = self.ctx
 
         def fn(stack: Stack, scope: Any) -> None:
-            right = _pop(stack).value
-            left = _pop(stack).value
-            value = arith(op, left, right)
-            stack.append(_Tok(value, _kind_of(value), ctx))
+            b = _pop(stack).value
+            a = _pop(stack).value
+            value = compute(a, b)
+            stack.append(_Tok(value, java_type_name(value), ctx))
 
         out.append(self.deferred(fn))
+
+    def e_Arith(self, node: ast.Arith, out: list[_Tok]) -> None:
+        op = node.op
+        self._binary(node.left, node.right, lambda a, b: arith(op, a, b), out)
 
     def e_Compare(self, node: ast.Compare, out: list[_Tok]) -> None:
-        self.emit(node.left, out)  # type: ignore[arg-type]
-        self.emit(node.right, out)  # type: ignore[arg-type]
         op = node.op
-        ctx = self.ctx
-
-        def fn(stack: Stack, scope: Any) -> None:
-            right = _pop(stack).value
-            left = _pop(stack).value
-            if op == "==":
-                value = equals(left, right)
-            elif op == "!=":
-                value = not equals(left, right)
-            else:
-                value = compare(op, left, right)
-            stack.append(_Tok(value, "Boolean", ctx))
-
-        out.append(self.deferred(fn))
+        if op == "==":
+            fn: Callable[[Any, Any], bool] = equals
+        elif op == "!=":
+            fn = lambda a, b: not equals(a, b)  # noqa: E731
+        else:
+            fn = lambda a, b: compare(op, a, b)  # noqa: E731
+        self._binary(node.left, node.right, fn, out)
 
     def e_In(self, node: ast.In, out: list[_Tok]) -> None:
-        self.emit(node.needle, out)  # type: ignore[arg-type]
-        self.emit(node.haystack, out)  # type: ignore[arg-type]
         negate = node.negate
-        ctx = self.ctx
-
-        def fn(stack: Stack, scope: Any) -> None:
-            haystack = _pop(stack).value
-            needle = _pop(stack).value
-            stack.append(_Tok(contains(haystack, needle) != negate, "Boolean", ctx))
-
-        out.append(self.deferred(fn))
+        self._binary(
+            node.needle, node.haystack, lambda needle, hay: contains(hay, needle) != negate, out
+        )
 
     def _logical(self, node: ast.And | ast.Or, variety: str, out: list[_Tok]) -> None:
         frame = _Frame(variety)
