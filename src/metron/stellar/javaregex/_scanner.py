@@ -9,6 +9,7 @@ and is then evaluated to one explicit set of code points.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from metron.stellar.javaregex._charset import (
@@ -112,7 +113,7 @@ def _remove_quoting(pattern: str) -> str:
     return "".join(out)
 
 
-class Scanner:
+class Scanner(ABC):
     """The cursor over a pattern, with everything that reads characters and classes."""
 
     def __init__(self, pattern: str, flags: int) -> None:
@@ -350,6 +351,6 @@ class Scanner:
             return bits_expr
         return ("set", self.literal(cp).cs)
 
+    @abstractmethod
     def escape(self, in_class: bool, is_range: bool) -> int | CharSet | Node:
         """Read the escape after a backslash (the parser knows the full set)."""
-        raise NotImplementedError

@@ -15,6 +15,7 @@ computed in extended precision (Veltkamp splitting), so results agree to the las
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 from metron.stellar.errors import StellarError
 from metron.stellar.stdlib._statmath import (
@@ -34,22 +35,22 @@ NAN = math.nan
 _INF = math.inf
 
 
-class StatisticsProvider:
+class StatisticsProvider(ABC):
     """What every provider answers (Metron's ``StatisticsProvider``)."""
 
     __slots__ = ()
 
-    def add_value(self, value: float) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def add_value(self, value: float) -> None: ...
 
-    def count(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def count(self) -> int: ...
 
-    def min(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def min(self) -> float: ...
 
-    def max(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def max(self) -> float: ...
 
     def stellar_min(self) -> float:
         """The minimum as ``MIN`` reports it (a Double, NaN when empty)."""
@@ -59,44 +60,44 @@ class StatisticsProvider:
         """The maximum as ``MAX`` reports it (a Double, NaN when empty)."""
         return self.max()
 
-    def mean(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def mean(self) -> float: ...
 
-    def sum(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def sum(self) -> float: ...
 
-    def variance(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def variance(self) -> float: ...
 
-    def standard_deviation(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def standard_deviation(self) -> float: ...
 
-    def geometric_mean(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def geometric_mean(self) -> float: ...
 
-    def population_variance(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def population_variance(self) -> float: ...
 
-    def quadratic_mean(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def quadratic_mean(self) -> float: ...
 
-    def sum_logs(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def sum_logs(self) -> float: ...
 
-    def sum_squares(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def sum_squares(self) -> float: ...
 
-    def kurtosis(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def kurtosis(self) -> float: ...
 
-    def skewness(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def skewness(self) -> float: ...
 
-    def percentile(self, p: float) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def percentile(self, p: float) -> float: ...
 
-    def merge(self, other: StatisticsProvider) -> StatisticsProvider:
-        raise NotImplementedError
+    @abstractmethod
+    def merge(self, other: StatisticsProvider) -> StatisticsProvider: ...
 
 
 class OnlineStatisticsProvider(StatisticsProvider):
