@@ -32,9 +32,11 @@ test: lint typecheck unit
 
 bench: install
 	$(BIN)/python bench/stellar_bench.py
+	$(BIN)/python bench/parse_bench.py
 
 docs: install
 	$(BIN)/python -m metron.stellar.docs > docs/stellar-functions.md
+	$(BIN)/python -m metron.parsing.docs > docs/parsers.md
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from metron.cli import parse as parse_cli
 from metron.cli import stellar as stellar_cli
 from metron.errors import MetronError
 
@@ -19,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(stellar_cli.app, name="stellar")
+app.command("parse")(parse_cli.parse_command)
 
 
 def main() -> None:

@@ -1,0 +1,125 @@
+"""Metron's message fields and error messages.
+
+A message is a flat ``dict`` with Metron's field names.  A record that fails anywhere
+becomes an *error message* (Metron's ``MetronError``): a message like any other, with
+``source.type`` ``error``, that is routed and indexed as its own sensor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "GUID",
+    "IP_DST_ADDR",
+    "IP_DST_PORT",
+    "IP_SRC_ADDR",
+    "IP_SRC_PORT",
+    "ORIGINAL_STRING",
+    "PROTOCOL",
+    "SOURCE_TYPE",
+    "TIMESTAMP",
+    "ErrorRecord",
+    "new_guid",
+]
+
+IP_SRC_ADDR = "ip_src_addr"
+IP_SRC_PORT = "ip_src_port"
+IP_DST_ADDR = "ip_dst_addr"
+IP_DST_PORT = "ip_dst_port"
+PROTOCOL = "protocol"
+TIMESTAMP = "timestamp"
+ORIGINAL_STRING = "original_string"
+GUID = "guid"
+SOURCE_TYPE = "source.type"
+
+_HOSTNAME = socket.gethostname()
+
+
+def new_guid() -> str:
+    """A random UUID4, as Metron gives every message and error."""
+    return str(uuid.uuid4())
+
+
+def _json_text(message: Mapping[str, Any]) -> str:
+    return orjson.dumps(message, default=str).decode()
+
+
+@dataclass
+class ErrorRecord:
+    """Metron's ``MetronError``: what failed, for which sensor, on which raw input.
+
+    ``raw_messages`` holds the raw bytes/strings, or the parsed message (a dict) for a
+    message that failed validation.
+    """
+
+    error_type: str
+    sensor_types: list[str]
+    raw_messages: list[Any] = field(default_factory=list)
+    message: str | None = None
+    exception: BaseException | None = None
+    error_fields: list[str] | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_message(self) -> dict[str, Any]:
+        """The error as the message Metron writes to its error topic."""
+        out: dict[str, Any] = {
+            GUID: new_guid(),
+            SOURCE_TYPE: "error",
+            "error_type": self.error_type,
+            "failed_sensor_type": (
+                self.sensor_types[0] if len(self.sensor_types) == 1 else list(self.sensor_types)
+            ),
+        }
+        if self.message is not None:
+            out["message"] = self.message
+        elif self.exception is not None:
+            out["message"] = str(self.exception)
+        if self.exception is not None:
+            out["exception"] = f"{type(self.exception).__name__}: {self.exception}"
+            out["stack"] = "".join(
+                traceback.format_exception(
+                    type(self.exception), self.exception, self.exception.__traceback__
+                )
+            )
+        out[TIMESTAMP] = int(time.time() * 1000)
+        out["hostname"] = _HOSTNAME
+        raws = self.raw_messages
+        for i, raw in enumerate(raws):
+            name = "raw_message" if len(raws) == 1 else f"raw_message_{i}"
+            if isinstance(raw, (bytes, bytearray)):
+                out[name] = bytes(raw).decode("utf-8", errors="replace")
+            elif isinstance(raw, Mapping):
+                out[name] = _json_text(raw)
+            else:
+                out[name] = str(raw)
+        if len(raws) == 1:
+            out["error_hash"] = self._hash(raws[0], out)
+        out.update(self.metadata)
+        return out
+
+    def _hash(self, raw: Any, out: dict[str, Any]) -> str:
+        if isinstance(raw, Mapping):
+            if self.error_fields:
+                out["error_fields"] = ",".join(self.error_fields)
+                text = "|".join(f"{name}-{_java_text(raw.get(name))}" for name in self.error_fields)
+                return hashlib.sha256(text.encode()).hexdigest()
+            return hashlib.sha256(_json_text(raw).encode()).hexdigest()
+        if isinstance(raw, (bytes, bytearray)):
+            return hashlib.sha256(bytes(raw)).hexdigest()
+        return hashlib.sha256(str(raw).encode()).hexdigest()
+
+
+def _java_text(value: Any) -> str:
+    from metron.stellar.types import to_java_string
+
+    return to_java_string(value)
