@@ -8,10 +8,10 @@ becomes an *error message* (Metron's ``MetronError``): a message like any other,
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import time
 import traceback
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +46,16 @@ _HOSTNAME = socket.gethostname()
 
 
 def new_guid() -> str:
-    """A random UUID4, as Metron gives every message and error."""
-    return str(uuid.uuid4())
+    """A random UUID4, as Metron gives every message and error.
+
+    Built from ``os.urandom`` directly: ``str(uuid.uuid4())`` costs three times as much,
+    and a guid is made for every message.
+    """
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _json_text(message: Mapping[str, Any]) -> str:

@@ -1,0 +1,36 @@
+"""Metron's message helpers: guids and error messages."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from metron.message import ErrorRecord, new_guid
+
+
+def test_guids_are_random_uuid4() -> None:
+    guids = {new_guid() for _ in range(1000)}
+    assert len(guids) == 1000
+    for guid in list(guids)[:50]:
+        parsed = uuid.UUID(guid)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == guid
+
+
+def test_error_message_fields() -> None:
+    error = ErrorRecord("parser_error", ["squid"], [b"raw line"], exception=ValueError("bad"))
+    message = error.to_message()
+    assert message["source.type"] == "error"
+    assert message["failed_sensor_type"] == "squid"
+    assert message["raw_message"] == "raw line"
+    assert message["message"] == "bad"
+    assert message["error_hash"] == hashlib.sha256(b"raw line").hexdigest()
+    assert "ValueError" in message["exception"] and "stack" in message
+
+
+def test_invalid_message_hash_covers_the_failed_fields() -> None:
+    parsed = {"ip_src_addr": "not-an-ip", "timestamp": 1}
+    error = ErrorRecord("parser_invalid", ["a", "b"], [parsed], error_fields=["ip_src_addr"])
+    message = error.to_message()
+    assert message["failed_sensor_type"] == ["a", "b"]
+    assert message["error_fields"] == "ip_src_addr"
+    assert message["error_hash"] == hashlib.sha256(b"ip_src_addr-not-an-ip").hexdigest()
