@@ -71,6 +71,8 @@ class SensorRunner:
         self.config = config
         self.context = context
         self.parser = parser_for(config)
+        spec = PARSERS.get(config.parserClassName)
+        self.binary = bool(spec and spec.binary)  # binary records are shown in errors as decoded
         self.transformers: list[FieldTransformer] = build_transformers(
             config.fieldTransformations, context
         )
@@ -150,7 +152,8 @@ class SensorRunner:
         try:
             parsed = self.parser.parse(data)
         except Exception as e:
-            result.errors.append(self._error("parser_error", [data], e, meta))
+            raw_text: Any = self.parser.decode(data) if self.binary else data
+            result.errors.append(self._error("parser_error", [raw_text], e, meta))
             return result
         for message in parsed.messages:
             self._finish(message, data, meta, global_config, result)
