@@ -86,13 +86,13 @@ def test_golden(case: Path) -> None:
         if errors or errors_path.exists():
             errors_path.write_text(_dump(errors))
     expected = [
-        orjson.loads(line) for line in expected_path.read_text().splitlines() if line.strip()
+        orjson.loads(line) for line in expected_path.read_text().split("\n") if line.strip()
     ]
     got = [orjson.loads(orjson.dumps(m, default=str)) for m in messages]
     assert got == expected
     if errors_path.exists():
         expected_errors = [
-            orjson.loads(line) for line in errors_path.read_text().splitlines() if line.strip()
+            orjson.loads(line) for line in errors_path.read_text().split("\n") if line.strip()
         ]
         assert [orjson.loads(orjson.dumps(e, default=str)) for e in errors] == expected_errors
     else:
