@@ -31,13 +31,17 @@ TARGETS = {"bro": 80_000, "snort": 60_000, "asa": 40_000, "squid": 30_000, "yaf"
 def _samples(sensor: str) -> list[bytes]:
     lines: list[bytes] = []
     for case in sorted(GOLDEN.glob(f"{sensor}*")):
-        if (case / "errors.jsonl").exists() or (case / "config.json").exists():
-            continue  # bad records measure the error path; other configs another parser setup
+        if (case / "config.json").exists():
+            continue  # another parser setup than the built-in config
         if case.name == sensor or case.name.startswith(f"{sensor}-"):
             raw = case / "raw"
             if raw.exists():
                 lines.extend(line for line in raw.read_bytes().splitlines() if line)
-    return lines
+    if not lines:
+        return lines
+    # Bad records measure the error path, not the parser: keep the lines that parse.
+    runner = ParserRunner({sensor: load_sensor_config(sensor)})
+    return [line for line in lines if not runner.process(sensor, line).errors]
 
 
 def _rate(fn: Callable[[bytes], object], lines: list[bytes], repeats: int) -> float:

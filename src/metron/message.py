@@ -94,11 +94,7 @@ class ErrorRecord:
             out["message"] = str(self.exception)
         if self.exception is not None:
             out["exception"] = f"{type(self.exception).__name__}: {self.exception}"
-            out["stack"] = "".join(
-                traceback.format_exception(
-                    type(self.exception), self.exception, self.exception.__traceback__
-                )
-            )
+            out["stack"] = _stack(self.exception)
         out[TIMESTAMP] = int(time.time() * 1000)
         out["hostname"] = _HOSTNAME
         raws = self.raw_messages
@@ -125,6 +121,16 @@ class ErrorRecord:
         if isinstance(raw, (bytes, bytearray)):
             return hashlib.sha256(bytes(raw)).hexdigest()
         return hashlib.sha256(str(raw).encode()).hexdigest()
+
+
+def _stack(exc: BaseException) -> str:
+    """Where the exception was raised, innermost last, without reading source files
+    (formatting a full traceback costs far more than parsing a record)."""
+    frames = traceback.StackSummary.extract(
+        traceback.walk_tb(exc.__traceback__), lookup_lines=False
+    )
+    lines = [f"  at {f.name} ({f.filename}:{f.lineno})" for f in frames]
+    return "\n".join([f"{type(exc).__name__}: {exc}", *lines])
 
 
 def _java_text(value: Any) -> str:
