@@ -91,3 +91,27 @@ def test_bad_config_and_missing_file_exit_non_zero(tmp_path: Path) -> None:
     assert done.returncode == 1 and b"no such file" in done.stderr
     done = metron("parse", "squidd", stdin=SQUID, cwd=tmp_path)
     assert done.returncode == 1 and b"did you mean 'squid'" in done.stderr
+
+
+def test_storm_only_keys_are_accepted_and_explained(tmp_path: Path) -> None:
+    config = tmp_path / "squid.json"
+    config.write_text(
+        json.dumps(
+            {
+                "parserClassName": "org.apache.metron.parsers.GrokParser",
+                "sensorTopic": "squid",
+                "numWorkers": 4,
+                "spoutConfig": {"spout.pollTimeoutMs": 200},
+                "parserConfig": {
+                    "grokPath": "/patterns/squid",
+                    "patternLabel": "SQUID_DELIMITED",
+                    "timestampField": "timestamp",
+                },
+            }
+        )
+    )
+    done = metron("parse", "squid", "--config", str(config), stdin=SQUID, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2
+    assert b"note: squid: numWorkers: Storm topology setting" in done.stderr
+    assert b"note: squid: spoutConfig:" in done.stderr

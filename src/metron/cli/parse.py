@@ -84,7 +84,7 @@ def parse_command(
     # Imported here so that other commands do not pay for loading every parser.
     from metron.parsing import parsers as _parsers  # noqa: F401  (registers the parsers)
     from metron.parsing.base import PARSERS
-    from metron.parsing.config import load_sensor_config
+    from metron.parsing.config import explain_storm_keys, load_sensor_config
     from metron.parsing.runner import ParserRunner
 
     if config is not None and config_dir is not None:
@@ -102,6 +102,9 @@ def parse_command(
         for name in sensors
     }
     global_config = settings.load_global_config(directory) if directory.exists() else {}
+    for name, sensor_config in configs.items():
+        for note in explain_storm_keys(sensor_config):
+            typer.echo(f"note: {name}: {note}", err=True)
     runner = ParserRunner(configs, global_config)
     sensor = sensors[0]
     spec = PARSERS.get(configs[sensor].parserClassName)
