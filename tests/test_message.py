@@ -34,3 +34,17 @@ def test_invalid_message_hash_covers_the_failed_fields() -> None:
     assert message["failed_sensor_type"] == ["a", "b"]
     assert message["error_fields"] == "ip_src_addr"
     assert message["error_hash"] == hashlib.sha256(b"ip_src_addr-not-an-ip").hexdigest()
+
+
+def test_a_forked_child_draws_its_own_guids() -> None:
+    import os
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, new_guid().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    assert child != new_guid()
+    assert uuid.UUID(child).version == 4

@@ -45,17 +45,38 @@ SOURCE_TYPE = "source.type"
 _HOSTNAME = socket.gethostname()
 
 
-def new_guid() -> str:
-    """A random UUID4, as Metron gives every message and error.
+class _RandomHex:
+    """Random hex digits drawn from the OS in batches (one syscall per 4096 guids).
 
-    Built from ``os.urandom`` directly: ``str(uuid.uuid4())`` costs three times as much,
-    and a guid is made for every message.
+    A forked child starts a fresh batch, so two processes never share guids.
     """
-    b = bytearray(os.urandom(16))
-    b[6] = (b[6] & 0x0F) | 0x40  # version 4
-    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    _BATCH = 32 * 4096
+
+    def __init__(self) -> None:
+        self._refill()
+        os.register_at_fork(after_in_child=self._refill)
+
+    def _refill(self) -> None:
+        self.digits = os.urandom(self._BATCH // 2).hex()
+        self.at = 0
+
+    def take32(self) -> str:
+        if self.at >= self._BATCH:
+            self._refill()
+        at = self.at
+        self.at = at + 32
+        return self.digits[at : at + 32]
+
+
+_RANDOM = _RandomHex()
+_VARIANT = "89ab89ab89ab89ab"  # the RFC 4122 variant digit for each hex digit's low bits
+
+
+def new_guid() -> str:
+    """A random UUID4, as Metron gives every message and error (cheaper than uuid4())."""
+    h = _RANDOM.take32()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
 
 
 def _json_text(message: Mapping[str, Any]) -> str:

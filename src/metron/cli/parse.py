@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -106,6 +107,9 @@ def parse_command(
         for note in explain_storm_keys(sensor_config):
             typer.echo(f"note: {name}: {note}", err=True)
     runner = ParserRunner(configs, global_config)
+    # Everything loaded so far lives for the whole run: keep the collector from re-scanning
+    # it for every batch of messages (a few percent of parsing time).
+    gc.freeze()
     sensor = sensors[0]
     spec = PARSERS.get(configs[sensor].parserClassName)
     binary = bool(spec and spec.binary)

@@ -31,6 +31,7 @@ from metron.stellar.types import java_hashmap_order
 __all__ = ["METADATA_PREFIX", "ParserRunner", "RunnerResult", "SensorRunner", "parser_for"]
 
 METADATA_PREFIX = "metron.metadata"
+_NO_METADATA: Mapping[str, Any] = {}
 
 
 @dataclass
@@ -85,6 +86,7 @@ class SensorRunner:
         strategy_config = config.rawMessageStrategyConfig
         prefix = strategy_config.get("metadataPrefix", METADATA_PREFIX)
         self.prefix: str | None = prefix or None
+        self.plain = config.rawMessageStrategy == "DEFAULT" and not self.read_metadata
 
     # -- raw message strategies ----------------------------------------------------------
 
@@ -140,13 +142,17 @@ class SensorRunner:
         self, raw: bytes, metadata: Mapping[str, Any], global_config: Mapping[str, Any]
     ) -> RunnerResult:
         result = RunnerResult()
-        try:
-            data, meta = self.unwrap(raw, metadata)
-        except ConfigError:
-            raise
-        except Exception as e:
-            result.errors.append(self._error("parser_error", [raw], e, metadata))
-            return result
+        if self.plain:  # DEFAULT strategy without metadata: the common case, kept cheap
+            data: bytes | None = raw
+            meta: Mapping[str, Any] = _NO_METADATA
+        else:
+            try:
+                data, meta = self.unwrap(raw, metadata)
+            except ConfigError:
+                raise
+            except Exception as e:
+                result.errors.append(self._error("parser_error", [raw], e, metadata))
+                return result
         if data is None:
             return result
         try:
@@ -169,7 +175,8 @@ class SensorRunner:
         global_config: Mapping[str, Any],
         result: RunnerResult,
     ) -> None:
-        self._merge(message, meta)
+        if meta:
+            self._merge(message, meta)
         message[SOURCE_TYPE] = self.sensor
         try:
             for transformer in self.transformers:
@@ -190,7 +197,11 @@ class SensorRunner:
             if not self.parser.validate(message):
                 result.errors.append(self._error("parser_invalid", [message], None, meta))
                 return
-            failed = [v for v in self.validators if not v.is_valid(message, global_config)]
+            failed = (
+                [v for v in self.validators if not v.is_valid(message, global_config)]
+                if self.validators
+                else None
+            )
         except Exception as e:
             result.errors.append(self._error("parser_error", [data], e, meta))
             return
