@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metron.parsing.base import ParserError
-from metron.parsing.parsers._javastring import java_split, java_trim
+from metron.parsing.parsers._javatext import java_split, java_trim
 from metron.parsing.parsers.sourcefire import SourcefireParser
 from metron.stellar.types import Long
 

@@ -18,10 +18,10 @@ __all__ = [
     "java_int",
     "java_lines",
     "java_long",
+    "java_split",
     "java_split_char",
     "java_trim",
     "result_error_order",
-    "utf16_len",
 ]
 
 #: A regex class for Java's ``.`` without DOTALL: anything but a line terminator.
@@ -38,12 +38,17 @@ def java_trim(text: str) -> str:
     return text.strip(_TRIMMED)
 
 
-def utf16_len(text: str) -> int:
-    """``String.length()``: UTF-16 code units (a character beyond U+FFFF counts twice)."""
-    n = len(text)
-    if text.isascii():
-        return n
-    return n + sum(1 for c in text if ord(c) > 0xFFFF)
+def java_split(text: str, separator: str | re.Pattern[str]) -> list[str]:
+    """``String.split``: at a literal or a regex; trailing empty strings are dropped.
+
+    As in Java, text without the separator is returned whole, even when it is empty.
+    """
+    parts = text.split(separator) if isinstance(separator, str) else separator.split(text)
+    if len(parts) == 1:
+        return parts
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
 
 
 def _parse_integer(text: str, low: int, high: int) -> int:

@@ -36,7 +36,7 @@ from typing import Any
 
 from metron.parsing.base import Parser, ParserError, ParseResult, register_parser
 from metron.parsing.parsers._cefext import cef_extensions, cef_found_anywhere, find_cef, mutate
-from metron.parsing.parsers._javatext import java_int, utf16_len
+from metron.parsing.parsers._javatext import java_int
 from metron.parsing.parsers._syslogtime import (
     CEF_DATE_FORMATS,
     UnsupportedDateFormat,
@@ -44,6 +44,7 @@ from metron.parsing.parsers._syslogtime import (
     parse_multiformat,
     syslog_millis,
 )
+from metron.stellar.stdlib._utf16 import utf16_len
 
 __all__ = ["CefParser", "cef_severity"]
 

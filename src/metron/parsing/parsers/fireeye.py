@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from metron.parsing.base import Parser, ParserError, ParseResult, register_parser
 from metron.parsing.parsers._fireeye import convert_to_epoch, pairs
-from metron.parsing.parsers._javastring import java_split, java_trim
+from metron.parsing.parsers._javatext import java_split, java_trim
 from metron.stellar.types import Long
 
 __all__ = ["FireEyeParser"]

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from metron.parsing.base import Parser, ParserError, ParseResult, register_parser
-from metron.parsing.parsers._javastring import java_split, java_trim
+from metron.parsing.parsers._javatext import java_split, java_trim
 from metron.stellar.types import Long
 
 __all__ = ["SourcefireParser"]
