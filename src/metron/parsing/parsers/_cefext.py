@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metron.parsing.base import ParserError
-from metron.parsing.parsers._javatext import java_trim
+from metron.parsing.parsers._javatext import java_int, java_trim
 from metron.parsing.parsers._jsonsimple import hashmap_order
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "cef_found_anywhere",
     "find_cef",
     "find_leef",
+    "int_field",
     "mutate",
     "syslog_prefix",
 ]
@@ -207,3 +208,12 @@ def cef_extensions(ext: str, obj: dict[str, Any]) -> None:
         obj[key] = value
     for field in hashmap_order(labels):
         mutate(obj, field, labels[field])
+
+
+def int_field(obj: dict[str, Any], key: str) -> None:
+    """Make ``obj[key]`` a Java int (as Metron does for ports), if present."""
+    if key in obj:
+        try:
+            obj[key] = java_int(obj[key])
+        except ValueError:
+            raise ParserError(f"{key} {obj[key]!r} is not an integer") from None

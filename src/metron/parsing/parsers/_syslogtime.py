@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from metron.errors import ConfigError
 from metron.parsing.base import ParserError
+from metron.parsing.parsers._dtf_resolve import civil_from_days, days_from_civil
 from metron.parsing.parsers._javatext import is_numeric, java_long
 from metron.stellar.stdlib._simpledateformat import get_format
 
@@ -88,26 +89,6 @@ def _leap(year: int) -> bool:
 
 def _month_length(year: int, month: int) -> int:
     return 29 if month == 2 and _leap(year) else _MONTH_DAYS[month - 1]
-
-
-def _days_from_civil(y: int, m: int, d: int) -> int:
-    y -= m <= 2
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-
-
-def _civil_from_days(days: int) -> tuple[int, int, int]:
-    days += 719468
-    era = days // 146097
-    doe = days - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 if mp < 10 else mp - 9
-    return yoe + era * 400 + (m <= 2), m, d
 
 
 # -- SyslogUtils ------------------------------------------------------------------------------
@@ -219,7 +200,7 @@ def _iso(m: re.Match[str], text: str) -> int:
         or abs(offset) > 18 * 3600
     ):
         raise DateTimeError(f"Text '{text}' could not be parsed")  # ISO formats are STRICT
-    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
     return (seconds - offset) * 1000 + int(fraction[:3].ljust(3, "0"))
 
 
@@ -279,14 +260,14 @@ def parse_multiformat(candidate: str, patterns: Sequence[str], now: int | None =
     current = now_ms() if now is None else now
     if 0 <= millis < _YEAR_1970_END:  # Calendar YEAR 1970 (UTC): use this year
         days, rest = divmod(millis, _DAY_MS)
-        _, month, day = _civil_from_days(days)
-        year = _civil_from_days(current // _DAY_MS)[0]
-        millis = _days_from_civil(year, month, day) * _DAY_MS + rest
+        _, month, day = civil_from_days(days)
+        year = civil_from_days(current // _DAY_MS)[0]
+        millis = days_from_civil(year, month, day) * _DAY_MS + rest
     if millis > current + 4 * _DAY_MS:  # Calendar.add(YEAR, -1) keeps the day if it can
         days, rest = divmod(millis, _DAY_MS)
-        year, month, day = _civil_from_days(days)
+        year, month, day = civil_from_days(days)
         day = min(day, _month_length(year - 1, month))
-        millis = _days_from_civil(year - 1, month, day) * _DAY_MS + rest
+        millis = days_from_civil(year - 1, month, day) * _DAY_MS + rest
     return millis
 
 

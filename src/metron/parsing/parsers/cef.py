@@ -35,7 +35,13 @@ from datetime import UTC
 from typing import Any
 
 from metron.parsing.base import Parser, ParserError, ParseResult, register_parser
-from metron.parsing.parsers._cefext import cef_extensions, cef_found_anywhere, find_cef, mutate
+from metron.parsing.parsers._cefext import (
+    cef_extensions,
+    cef_found_anywhere,
+    find_cef,
+    int_field,
+    mutate,
+)
 from metron.parsing.parsers._javatext import java_int
 from metron.parsing.parsers._syslogtime import (
     CEF_DATE_FORMATS,
@@ -59,14 +65,6 @@ def cef_severity(text: str) -> int:
         except ValueError:
             raise ParserError(f"the CEF severity {text!r} is not a number") from None
     return _SEVERITY_WORDS.get(text, 0)
-
-
-def _port(obj: dict[str, Any], key: str) -> None:
-    if key in obj:
-        try:
-            obj[key] = java_int(obj[key])
-        except ValueError:
-            raise ParserError(f"{key} {obj[key]!r} is not an integer") from None
 
 
 @register_parser("cef", "org.apache.metron.parsers.cef.CEFParser")
@@ -97,10 +95,10 @@ class CefParser(Parser):
         cef_extensions(header.extension, obj)
         mutate(obj, "dst", "ip_dst_addr")
         mutate(obj, "dpt", "ip_dst_port")
-        _port(obj, "ip_dst_port")
+        int_field(obj, "ip_dst_port")
         mutate(obj, "src", "ip_src_addr")
         mutate(obj, "spt", "ip_src_port")
-        _port(obj, "ip_src_port")
+        int_field(obj, "ip_src_port")
         mutate(obj, "act", "deviceAction")
         mutate(obj, "app", "protocol")
         obj["original_string"] = text

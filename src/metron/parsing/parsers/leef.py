@@ -39,9 +39,8 @@ from datetime import UTC
 from typing import Any
 
 from metron.parsing.base import Parser, ParserError, ParseResult, register_parser
-from metron.parsing.parsers._cefext import Header, cef_extensions, find_leef, mutate
+from metron.parsing.parsers._cefext import Header, cef_extensions, find_leef, int_field, mutate
 from metron.parsing.parsers._javatext import (
-    java_int,
     java_lines,
     java_split_char,
     result_error_order,
@@ -85,14 +84,6 @@ def _split_attributes(header: Header, obj: dict[str, Any]) -> None:
         cef_extensions(ext, obj)
 
 
-def _port(obj: dict[str, Any], key: str) -> None:
-    if key in obj:
-        try:
-            obj[key] = java_int(obj[key])
-        except ValueError:
-            raise ParserError(f"{key} {obj[key]!r} is not an integer") from None
-
-
 @register_parser("leef", "org.apache.metron.parsers.leef.LEEFParser")
 class LeefParser(Parser):
     """LEEF events, one per line, with Metron's field names."""
@@ -117,10 +108,10 @@ class LeefParser(Parser):
             _split_attributes(header, obj)
             mutate(obj, "dst", "ip_dst_addr")
             mutate(obj, "dstPort", "ip_dst_port")
-            _port(obj, "ip_dst_port")
+            int_field(obj, "ip_dst_port")
             mutate(obj, "src", "ip_src_addr")
             mutate(obj, "srcPort", "ip_src_port")
-            _port(obj, "ip_src_port")
+            int_field(obj, "ip_src_port")
             obj["original_string"] = line
             if header.syslog_host:
                 obj["host"] = header.syslog_host
