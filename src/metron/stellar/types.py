@@ -46,6 +46,8 @@ __all__ = [
     "is_number",
     "java_equals",
     "java_hash_code",
+    "java_hashmap_capacity",
+    "java_hashmap_keys",
     "java_hashmap_order",
     "java_type_name",
     "to_java_string",
@@ -309,27 +311,39 @@ def java_hash_code(x: object) -> int:
     return wrap_int(hash(x))
 
 
-def java_hashmap_order(mapping: dict[Any, Any]) -> dict[Any, Any]:
-    """``mapping`` re-ordered as a Java ``HashMap`` holding its entries would iterate them.
-
-    Entries are taken in ``mapping``'s order as their insertion order: a HashMap iterates
-    bucket by bucket (the spread hash code masked by the table size), and within a bucket
-    in insertion order.
-    """
-    size = len(mapping)
-    if size < 2:
-        return mapping
+def java_hashmap_capacity(size: int) -> int:
+    """The table length of ``new HashMap<>()`` after ``size`` puts."""
     capacity = 16
     while size > capacity * 3 // 4:
         capacity *= 2
-    mask = capacity - 1
+    return capacity
 
-    def bucket(key: Any) -> int:
-        h = java_hash_code(key) & 0xFFFFFFFF
-        return (h ^ (h >> 16)) & mask
 
+def java_hashmap_keys(keys: Iterable[Any], capacity: int | None = None) -> list[Any]:
+    """Keys put into a Java ``HashMap`` in the given order, in the order it iterates them.
+
+    A HashMap iterates its table slot by slot (the spread hash code masked by the table
+    length); keys sharing a slot keep their insertion order (resizing splits a slot without
+    reordering it).  ``capacity`` is the final table length, by default that of
+    ``new HashMap<>()`` after the puts.
+    """
+    ordered = list(keys)
+    mask = (capacity or java_hashmap_capacity(len(ordered))) - 1
+
+    def slot(i: int) -> tuple[int, int]:
+        h = java_hash_code(ordered[i]) & 0xFFFFFFFF
+        return ((h ^ (h >> 16)) & mask, i)
+
+    return [ordered[i] for i in sorted(range(len(ordered)), key=slot)]
+
+
+def java_hashmap_order(mapping: dict[Any, Any]) -> dict[Any, Any]:
+    """``mapping`` re-ordered as a Java ``HashMap`` holding its entries (put in
+    ``mapping``'s order) would iterate them."""
+    if len(mapping) < 2:
+        return mapping
     try:
-        keys = sorted(mapping, key=bucket)
+        keys = java_hashmap_keys(mapping)
     except TypeError:
         return mapping
     return {k: mapping[k] for k in keys}

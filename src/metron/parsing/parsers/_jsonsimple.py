@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
-from metron.stellar.types import LONG_MAX, LONG_MIN, Long, double_to_string, java_hash_code
+from metron.stellar.types import (
+    LONG_MAX,
+    LONG_MIN,
+    Long,
+    double_to_string,
+    java_hashmap_keys,
+)
 
 __all__ = [
     "MaybeTooLong",
@@ -291,13 +297,6 @@ def capacity_for_copy(size: int) -> int:
     return capacity
 
 
-def _default_capacity(size: int) -> int:
-    capacity = 16
-    while size > capacity * 3 // 4:
-        capacity *= 2
-    return capacity
-
-
 def hashmap_order(keys: Iterable[Any], capacity: int | None = None) -> list[Any]:
     """Keys (strings) put in the given order into a ``HashMap``, in the order it iterates them.
 
@@ -311,18 +310,8 @@ def hashmap_order(keys: Iterable[Any], capacity: int | None = None) -> list[Any]
     cache_key = key_tuple if capacity is None else (*key_tuple, capacity)
     order = _ORDER_CACHE.get(cache_key)
     if order is None:
-        order = tuple(key_tuple[i] for i in _compute_order(key_tuple, capacity))
+        order = tuple(java_hashmap_keys(key_tuple, capacity))
         if len(_ORDER_CACHE) >= _ORDER_CACHE_LIMIT:
             _ORDER_CACHE.clear()
         _ORDER_CACHE[cache_key] = order
     return list(order)
-
-
-def _compute_order(keys: Sequence[Any], capacity: int | None) -> tuple[int, ...]:
-    mask = (capacity or _default_capacity(len(keys))) - 1
-
-    def slot(i: int) -> tuple[int, int]:
-        h = java_hash_code(keys[i]) & 0xFFFFFFFF
-        return ((h ^ (h >> 16)) & mask, i)
-
-    return tuple(sorted(range(len(keys)), key=slot))

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from metron.stellar.errors import StellarError
-from metron.stellar.types import java_hash_code
+from metron.stellar.types import java_hashmap_capacity, java_hashmap_keys
 
 __all__ = [
     "JavaCharset",
@@ -163,25 +162,6 @@ def java_charset(name: str) -> JavaCharset:
     return _codec_pair(info.name, "?")
 
 
-def hashmap_capacity(size: int) -> int:
-    """Table length of a ``HashMap`` after ``size`` puts into ``new HashMap<>()``."""
-    capacity = 16
-    while size > capacity * 3 // 4:
-        capacity *= 2
-    return capacity
-
-
-def _spread(key: Any) -> int:
-    h = java_hash_code(key) & 0xFFFFFFFF
-    return h ^ (h >> 16)
-
-
-def hashmap_order(keys: Iterable[Any]) -> list[Any]:
-    """The order a ``java.util.HashMap`` iterates keys that were put in the given order.
-
-    Entries sit in table slots chosen by the spread hash code; within a slot they keep
-    insertion order (resizing splits a slot without reordering it).
-    """
-    ordered = list(keys)
-    mask = hashmap_capacity(len(ordered)) - 1
-    return [k for _, k in sorted(enumerate(ordered), key=lambda p: (_spread(p[1]) & mask, p[0]))]
+# HashMap iteration order lives with the other Java value rules.
+hashmap_capacity = java_hashmap_capacity
+hashmap_order = java_hashmap_keys
