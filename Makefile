@@ -33,6 +33,7 @@ test: lint typecheck unit
 bench: install
 	$(BIN)/python bench/stellar_bench.py
 	$(BIN)/python bench/parse_bench.py
+	$(BIN)/python bench/lookup_bench.py
 
 docs: install
 	$(BIN)/python -m metron.stellar.docs > docs/stellar-functions.md
