@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from metron.enrichment.triage import TriageService
 from metron.stellar import REGISTRY, StellarContext, StellarError, compile
 from metron.stellar.functions import FunctionSpec
 from metron.stellar.serialize import to_json
@@ -95,7 +96,11 @@ class StellarShell:
         base = context or StellarContext()
         self.context = StellarContext(
             global_config=base.global_config,
-            services={**base.services, "shell": self},
+            services={
+                "triage": TriageService(lambda: self.context),
+                **base.services,
+                "shell": self,
+            },
             cache=base.cache,
         )
         self.variables: dict[str, ShellVariable] = {
