@@ -1,0 +1,213 @@
+"""The ``stellar`` enrichment and threat-intel adapter, as Metron's ``StellarAdapter``.
+
+Each task (a named group, or the unnamed group of top-level entries; see
+:func:`metron.enrichment.config.stellar_groups`) starts from the original message and
+runs its assignments in order:
+
+* variables resolve from the message, then the section-independent
+  ``enrichment.config``, then the sensor config's ``configuration`` map (the first
+  non-null value wins; Metron uses ``enrichment.config`` for threat intel too);
+* each result is visible to the later assignments of the same group;
+* a null result removes the variable (that is how temporary variables are dropped);
+* a map result ``m`` assigned to ``name`` is written as ``name.<key>`` for each key of
+  ``m`` (one level), not as ``name``;
+* fields are written as assigned, without any prefix.
+
+A group that fails (a Stellar error) yields no fields and a :class:`GroupFailure`; the
+other groups are unaffected.  :func:`join` merges group results into the message the way
+Metron's enricher does: later groups win, and null or empty-string values are dropped.
+Every expression is compiled once, when the adapter is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from metron import stellar
+from metron.enrichment.config import SensorEnrichmentConfig, StellarGroup
+from metron.errors import ConfigError, MetronError
+from metron.stellar import StellarContext, StellarError
+from metron.stellar.types import java_type_name, to_java_string
+
+__all__ = [
+    "GroupFailure",
+    "StellarAdapter",
+    "StellarAdapterError",
+    "StellarResult",
+    "join",
+]
+
+_STRATEGY = {"enrichment": "ENRICHMENT", "threatIntel": "THREAT_INTEL"}
+
+
+class StellarAdapterError(MetronError):
+    """A group's Stellar failed on a message."""
+
+
+@dataclass(frozen=True)
+class GroupFailure:
+    """A group that failed on a message; its fields are missing from the result."""
+
+    group: str | None
+    error: Exception
+    strategy: str = "ENRICHMENT"
+
+    @property
+    def message(self) -> str:
+        """Metron's error text: ``<STRATEGY> error with stellar failed: <cause>``."""
+        cause = getattr(self.error, "message", None) or str(self.error)
+        return f"{self.strategy} error with stellar failed: {cause}"
+
+
+@dataclass
+class StellarResult:
+    """The fields the groups produced (merged in group order) and the groups that failed."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    failures: list[GroupFailure] = field(default_factory=list)
+
+
+_Plan = tuple[tuple[str, Callable[..., Any]], ...]
+
+
+class StellarAdapter:
+    """Runs one section's ``stellar`` config on messages."""
+
+    def __init__(
+        self,
+        groups: Sequence[StellarGroup],
+        *,
+        enrichment_config: Mapping[str, Any] | None = None,
+        configuration: Mapping[str, Any] | None = None,
+        context: StellarContext | None = None,
+        strategy: str = "ENRICHMENT",
+    ) -> None:
+        self.groups: tuple[StellarGroup, ...] = tuple(groups)
+        self.strategy = strategy
+        plans: list[_Plan] = []
+        for group in self.groups:
+            steps = []
+            for assignment in group.assignments:
+                try:
+                    compiled = stellar.compile(assignment.expression, context=context)
+                except StellarError as e:
+                    raise ConfigError(f"{assignment.key}: invalid Stellar: {e}") from None
+                steps.append((assignment.variable, compiled.evaluate))
+            plans.append(tuple(steps))
+        self._plans: tuple[_Plan, ...] = tuple(plans)
+        # Metron's resolver layers, flattened: a later layer only fills what is null before.
+        fallback: dict[str, Any] = {}
+        for layer in (configuration or {}, enrichment_config or {}):
+            fallback.update((k, v) for k, v in layer.items() if v is not None)
+        self._fallback = fallback
+
+    @classmethod
+    def from_sensor_config(
+        cls,
+        config: SensorEnrichmentConfig,
+        kind: str = "enrichment",
+        *,
+        context: StellarContext | None = None,
+    ) -> StellarAdapter:
+        """The adapter for ``kind`` (``"enrichment"`` or ``"threatIntel"``) of ``config``."""
+        if kind not in _STRATEGY:
+            raise ValueError(f"unknown enrichment section {kind!r}")
+        return cls(
+            config.stellar_groups(kind),
+            enrichment_config=config.enrichment.config,
+            configuration=config.configuration,
+            context=context,
+            strategy=_STRATEGY[kind],
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def _scope(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        fallback = self._fallback
+        if not fallback:
+            return dict(message)
+        scope = dict(fallback)
+        for key, value in message.items():
+            if value is not None or key not in fallback:
+                scope[key] = value
+        return scope
+
+    def run_group(self, index: int, message: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields group ``index`` produces for ``message`` (which is not modified).
+
+        Raises :class:`StellarError` or :class:`StellarAdapterError` when the group fails.
+        """
+        scope = self._scope(message)
+        fallback = self._fallback
+        result: dict[str, Any] = {}
+        maps: list[str] = []
+        for variable, evaluate in self._plans[index]:
+            value = evaluate(scope)
+            if value is None:
+                scope.pop(variable, None)
+                if variable in fallback:
+                    scope[variable] = fallback[variable]
+                result.pop(variable, None)
+            else:
+                if isinstance(value, Mapping):
+                    maps.append(variable)
+                scope[variable] = value
+                result[variable] = value
+        for name in maps:
+            if name not in result:
+                continue  # nulled later, or already unfolded
+            value = result[name]
+            if not isinstance(value, Mapping):
+                raise StellarAdapterError(
+                    f"{name} was assigned a map and then a {java_type_name(value)};"
+                    " it cannot be unfolded into fields"
+                )
+            del result[name]
+            for key, item in value.items():
+                result[f"{name}.{to_java_string(key)}" if name else to_java_string(key)] = item
+        return result
+
+    def apply(self, message: Mapping[str, Any]) -> StellarResult:
+        """Run every group on ``message`` (not modified) and merge their fields."""
+        outcome = StellarResult()
+        for index, group in enumerate(self.groups):
+            try:
+                fields = self.run_group(index, message)
+            except (StellarError, StellarAdapterError) as e:
+                outcome.failures.append(GroupFailure(group.name, e, self.strategy))
+                continue
+            outcome.fields.update(fields)
+        return outcome
+
+    def enrich(self, message: MutableMapping[str, Any]) -> list[GroupFailure]:
+        """Run every group and :func:`join` the fields into ``message``; the failures."""
+        if not self.groups:
+            return []
+        # every group sees the original message: run them all before merging any
+        results: list[dict[str, Any]] = []
+        failures: list[GroupFailure] = []
+        for index, group in enumerate(self.groups):
+            try:
+                results.append(self.run_group(index, message))
+            except (StellarError, StellarAdapterError) as e:
+                failures.append(GroupFailure(group.name, e, self.strategy))
+                results.append({})
+        for fields in results:
+            join(message, fields)
+        return failures
+
+    def __repr__(self) -> str:
+        names = ", ".join("<ungrouped>" if g.name is None else g.name for g in self.groups)
+        return f"StellarAdapter({self.strategy}: {names})"
+
+
+def join(message: MutableMapping[str, Any], fields: Mapping[str, Any]) -> None:
+    """Metron's enricher merge: ``fields`` override ``message``, then every null or
+    empty-string value is dropped from the whole message."""
+    message.update(fields)
+    empty = [key for key, value in message.items() if value is None or value == ""]
+    for key in empty:
+        del message[key]
