@@ -400,9 +400,10 @@ def test_missing_file(tmp_path: Path) -> None:
         ("empty.mmdb", b""),
         ("corrupt.mmdb.gz", b"not gzip"),
         ("corrupt.tar.gz", b"not a tarball"),
-        ("truncated.mmdb.gz", gzip.compress(b"x" * 5000)[:40]),
-        ("garbage.mmdb.gz", gzip.compress(b"not a maxmind database")),
+        ("truncated.mmdb.gz", gzip.compress(b"x" * 5000, mtime=0)[:40]),
+        ("garbage.mmdb.gz", gzip.compress(b"not a maxmind database", mtime=0)),
     ],
+    ids=["corrupt-mmdb", "empty-mmdb", "corrupt-gz", "corrupt-tar", "truncated-gz", "garbage-gz"],
 )
 def test_corrupt_file(
     tmp_path: Path, name: str, content: bytes, monkeypatch: pytest.MonkeyPatch

@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from metron.cli import load as load_cli
 from metron.cli import parse as parse_cli
 from metron.cli import stellar as stellar_cli
 from metron.errors import MetronError
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(stellar_cli.app, name="stellar")
 app.command("parse")(parse_cli.parse_command)
+app.add_typer(load_cli.app, name="load")
 
 
 def main() -> None:

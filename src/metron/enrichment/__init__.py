@@ -1,9 +1,12 @@
 """Enrichment and threat intelligence: what Metron adds to a parsed message.
 
-``metron.enrichment.lookup`` is the lookup store behind ``hbaseEnrichment``,
-``hbaseThreatIntel`` and the ``ENRICHMENT_GET``/``ENRICHMENT_EXISTS`` Stellar functions;
-``metron.enrichment.triage`` scores alerts with a sensor's threat-triage rules and writes
-Metron's ``threat.triage.*`` fields.
+- ``config``: Metron's sensor enrichment config (``enrichments/<sensor>.json``).
+- ``stellar_adapter``: the ``stellar`` enrichment and threat-intel adapter.
+- ``triage``: threat-triage rules and aggregators (``threat.triage.*``).
+- ``lookup``: the lookup store behind ``hbaseEnrichment``, ``hbaseThreatIntel`` and
+  ``ENRICHMENT_GET``/``ENRICHMENT_EXISTS``.
+- ``geo``: GeoIP City and ASN databases (``GEO_GET``, ``ASN_GET``).
+- ``extractors``, ``flatfile``: Metron's flatfile loader (``metron load flatfile``).
 """
 
 from __future__ import annotations

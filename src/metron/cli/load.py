@@ -1,0 +1,146 @@
+"""``metron load``: reference data (enrichment, threat intel) into the lookup store."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from metron import settings
+from metron.errors import ConfigError, MetronError
+
+__all__ = ["app", "flatfile_command"]
+
+app = typer.Typer(
+    help="Load enrichment and threat-intel data into the lookup store.", no_args_is_help=True
+)
+
+#: How many bad lines the summary lists (all are counted).
+SHOW_BAD = 20
+
+
+def _progress(stack: ExitStack, path: Path, files: list[Path], quiet: bool) -> tuple[Any, Any]:
+    """Progress callbacks (bytes read, records to write) drawing a bar on a terminal only."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TransferSpeedColumn
+
+    bar = stack.enter_context(
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TransferSpeedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+    )
+    task = bar.add_task(f"reading {path.name}", total=sum(p.stat().st_size for p in files))
+
+    def advance(n: int) -> None:
+        bar.advance(task, n)
+
+    def writing(count: int) -> None:
+        bar.update(task, description=f"writing {count:,} records")
+
+    return advance, writing
+
+
+@app.command("flatfile")
+def flatfile_command(
+    input_file: Annotated[
+        Path,
+        typer.Option(
+            "--input",
+            "-i",
+            help="The file to load (one record per line), or a directory: every file under it.",
+        ),
+    ],
+    extractor_config: Annotated[
+        Path,
+        typer.Option("--extractor-config", "-e", help="The extractor config (JSON), e.g. CSV."),
+    ],
+    table: Annotated[
+        str, typer.Option("--table", "-t", help="The table: enrichment or threatintel.")
+    ] = "enrichment",
+    column_family: Annotated[
+        str, typer.Option("--column-family", "-c", help="The column family.")
+    ] = "t",
+    enrichment_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--enrichment-config",
+            "-n",
+            help="After loading, add these fields and types to the sensors' enrichment configs"
+            " (<config dir>/enrichments/<sensor>.json).",
+        ),
+    ] = None,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-dir",
+            help="Config directory: global.json and enrichments/ (default: $METRON_CONFIG_DIR).",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
+        ),
+    ] = None,
+) -> None:
+    """Load a flat file (CSV) through an extractor into a lookup table, as Metron's
+    flatfile_loader.sh does.  Nothing is written unless the config and file are readable."""
+    from metron.enrichment.flatfile import (
+        input_files,
+        load_extractor_file,
+        load_flatfile,
+        update_enrichment_configs,
+    )
+    from metron.enrichment.lookup import SqliteLookup
+
+    directory = settings.config_dir(config_dir)
+    global_config = settings.load_global_config(directory) if directory.exists() else {}
+    extractor = load_extractor_file(extractor_config, global_config)
+    files = input_files(input_file)
+    if enrichment_config is not None and not enrichment_config.is_file():
+        raise ConfigError(f"{enrichment_config}: no such file")
+    with ExitStack() as stack:
+        progress, on_write = _progress(stack, input_file, files, quiet)
+        try:
+            # One put_many, one transaction: batch_size above any row count.
+            store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
+        except OSError as e:
+            raise ConfigError(str(e)) from None
+        stack.callback(store.close)
+        try:
+            result = load_flatfile(
+                store,
+                table,
+                files,
+                extractor,
+                column_family=column_family,
+                progress=progress,
+                on_write=on_write,
+            )
+        except sqlite3.Error as e:
+            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
+    for bad in result.bad[:SHOW_BAD]:
+        typer.echo(str(bad), err=True)
+    if len(result.bad) > SHOW_BAD:
+        typer.echo(f"... and {len(result.bad) - SHOW_BAD} more bad lines", err=True)
+    typer.echo(
+        f"{input_file}: {result.loaded} loaded into {table}, {result.skipped} skipped,"
+        f" {len(result.bad)} bad ({result.lines} lines)",
+        err=True,
+    )
+    if enrichment_config is not None:
+        for path in update_enrichment_configs(enrichment_config, directory):
+            typer.echo(f"updated {path}", err=True)

@@ -1,0 +1,128 @@
+"""`metron load flatfile` as a user runs it: a summary, bad lines, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from metron.enrichment.lookup import SqliteLookup
+
+EXTRACTOR = {
+    "config": {
+        "columns": {"ip": 0, "source": 2},
+        "indicator_column": "ip",
+        "type": "malicious_ip",
+        "separator": ",",
+    },
+    "extractor": "CSV",
+}
+
+
+def metron(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "metron.cli.main", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={
+            "METRON_CONFIG_DIR": str(cwd / "config"),
+            "METRON_DATA_DIR": str(cwd / "data"),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
+
+
+def setup(tmp_path: Path, extractor: object = EXTRACTOR) -> tuple[Path, Path]:
+    source = tmp_path / "intel.csv"
+    source.write_text("# ip,x,source\n10.0.0.1,a,feed1\nshort\n10.0.0.2,b,feed2\n")
+    config = tmp_path / "extractor.json"
+    config.write_text(json.dumps(extractor))
+    return source, config
+
+
+def test_load_a_csv_into_threatintel(tmp_path: Path) -> None:
+    source, config = setup(tmp_path)
+    for _ in range(2):  # idempotent
+        done = metron(
+            "load",
+            "flatfile",
+            "-i",
+            str(source),
+            "-e",
+            str(config),
+            "-t",
+            "threatintel",
+            "-q",
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "2 loaded into threatintel, 1 skipped, 1 bad (4 lines)" in done.stderr
+        assert "intel.csv:3:" in done.stderr
+        assert "Traceback" not in done.stderr
+    with SqliteLookup.in_data_dir(tmp_path / "data") as store:
+        assert len(store) == 2
+        assert store.get("threatintel", "malicious_ip", "10.0.0.2") == {
+            "ip": "10.0.0.2",
+            "source": "feed2",
+        }
+
+
+def test_data_dir_option_global_config_and_enrichment_config(tmp_path: Path) -> None:
+    extractor = json.loads(json.dumps(EXTRACTOR))
+    extractor["config"]["value_transform"] = {"site": "site_name"}
+    source, config = setup(tmp_path, extractor)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "global.json").write_text('{"site_name": "hq"}')
+    document = tmp_path / "enrichment.json"
+    document.write_text(
+        json.dumps(
+            {
+                "zkQuorum": "zk:2181",
+                "sensorToFieldList": {
+                    "bro": {
+                        "type": "ENRICHMENT",
+                        "fieldToEnrichmentTypes": {"ip_src_addr": ["malicious_ip"]},
+                    }
+                },
+            }
+        )
+    )
+    other = tmp_path / "elsewhere"
+    done = metron(
+        "load", "flatfile", "--input", str(source), "--extractor-config", str(config),
+        "--enrichment-config", str(document), "--data-dir", str(other), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with SqliteLookup.in_data_dir(other) as store:
+        assert store.get("enrichment", "malicious_ip", "10.0.0.1") == {
+            "ip": "10.0.0.1",
+            "source": "feed1",
+            "site": "hq",
+        }
+    bro = json.loads((tmp_path / "config" / "enrichments" / "bro.json").read_text())
+    assert bro["enrichment"]["fieldToTypeMap"] == {"ip_src_addr": ["malicious_ip"]}
+    assert "bro.json" in done.stderr
+
+
+def test_errors_are_messages_and_leave_the_store_untouched(tmp_path: Path) -> None:
+    source, config = setup(tmp_path)
+    assert (
+        metron("load", "flatfile", "-i", str(source), "-e", str(config), cwd=tmp_path).returncode
+        == 0
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"config": {"colums": "a"}, "extractor": "CSV"}))
+    cases = [
+        (["-i", str(source), "-e", str(bad)], "did you mean 'columns'"),
+        (["-i", str(tmp_path / "nope.csv"), "-e", str(config)], "no such file"),
+        (["-i", str(source), "-e", str(tmp_path / "nope.json")], "cannot read"),
+    ]
+    for args, message in cases:
+        done = metron("load", "flatfile", *args, cwd=tmp_path)
+        assert done.returncode == 1
+        assert message in done.stderr
+        assert "Traceback" not in done.stderr
+    with SqliteLookup.in_data_dir(tmp_path / "data") as store:
+        assert len(store) == 2
