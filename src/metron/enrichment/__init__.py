@@ -6,7 +6,9 @@
 - ``lookup``: the lookup store behind ``hbaseEnrichment``, ``hbaseThreatIntel`` and
   ``ENRICHMENT_GET``/``ENRICHMENT_EXISTS``.
 - ``geo``: GeoIP City and ASN databases (``GEO_GET``, ``ASN_GET``).
+- ``host``: the known-hosts (``host``) enrichment adapter.
 - ``extractors``, ``flatfile``: Metron's flatfile loader (``metron load flatfile``).
+- ``stix``: the STIX 2.1 threat-intel loader (indicators of STIX bundles).
 """
 
 from __future__ import annotations
