@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from contextlib import ExitStack
@@ -13,7 +14,7 @@ import typer
 from metron import settings
 from metron.errors import ConfigError, MetronError
 
-__all__ = ["app", "flatfile_command"]
+__all__ = ["app", "asn_command", "flatfile_command", "geo_command"]
 
 app = typer.Typer(
     help="Load enrichment and threat-intel data into the lookup store.", no_args_is_help=True
@@ -144,3 +145,59 @@ def flatfile_command(
     if enrichment_config is not None:
         for path in update_enrichment_configs(enrichment_config, directory):
             typer.echo(f"updated {path}", err=True)
+
+
+_DATABASE_FILE = Annotated[
+    Path,
+    typer.Argument(
+        help="The MaxMind database: .mmdb, .mmdb.gz, or a .tar.gz holding one (as MaxMind"
+        " ships them).",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
+_DATA_DIR = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory to install into (default: $METRON_DATA_DIR)."),
+]
+
+
+def _install(which: str, file: Path, data_dir: Path | None) -> None:
+    from metron.enrichment import geo
+
+    if which == "geo":
+        kind: type[geo.GeoDatabase] | type[geo.AsnDatabase] = geo.GeoDatabase
+        target = geo.default_geo_path(settings.data_dir(data_dir).absolute())
+        key = geo.GEO_HDFS_FILE
+    else:
+        kind = geo.AsnDatabase
+        target = geo.default_asn_path(settings.data_dir(data_dir).absolute())
+        key = geo.ASN_HDFS_FILE
+    try:
+        database_type = geo.install_database(kind, file, target)
+    except ConfigError as e:
+        # The hint naming the global-config key is beside the point here.
+        message = str(e).replace(f" (global config '{key}')", "")
+        raise ConfigError(f"{message}; nothing installed") from None
+    typer.echo(f"installed {file} ({database_type}) as {target}")
+    typer.echo(
+        f"to use it, leave '{key}' out of global.json (this is the default location) or"
+        f' set it there:\n  "{key}": {json.dumps(str(target))}',
+        err=True,
+    )
+
+
+@app.command("geo")
+def geo_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
+    """Install a MaxMind City database (GeoLite2-City) for geo enrichment and GEO_GET, as
+    <data dir>/geo/GeoLite2-City.mmdb.  The file is checked first: a bad one installs
+    nothing."""
+    _install("geo", file, data_dir)
+
+
+@app.command("asn")
+def asn_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
+    """Install a MaxMind ASN database (GeoLite2-ASN) for ASN_GET, as
+    <data dir>/asn/GeoLite2-ASN.mmdb.  The file is checked first: a bad one installs
+    nothing."""
+    _install("asn", file, data_dir)

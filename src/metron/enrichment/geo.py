@@ -25,6 +25,10 @@ Metron's rules, kept here:
   result, as Metron's reader failing on it does.
 * Result maps iterate in Java ``HashMap`` order, as Metron's do.
 
+``metron load geo`` / ``metron load asn`` install a checked, unpacked copy
+(:func:`install_database`) at :func:`default_geo_path` / :func:`default_asn_path` under the
+data directory; :func:`services_from_config` uses it when the global config lacks the key.
+
 A database is opened once (memory-mapped) and shared by all lookups; it is safe to use
 from several threads.  Like Metron, a path ending in ``.mmdb.gz`` is read through gzip and
 one ending in ``.tar.gz`` from the first ``.mmdb`` file of the archive (both into memory);
@@ -65,14 +69,19 @@ from metron.stellar.types import (
 )
 
 __all__ = [
+    "ASN_DEFAULT_FILE",
     "ASN_FIELDS",
     "ASN_HDFS_FILE",
+    "GEO_DEFAULT_FILE",
     "GEO_FIELDS",
     "GEO_HDFS_FILE",
     "AsnDatabase",
     "AsnService",
     "GeoDatabase",
     "GeoService",
+    "default_asn_path",
+    "default_geo_path",
+    "install_database",
     "is_eligible_ip",
     "services_from_config",
 ]
@@ -82,6 +91,10 @@ log = logging.getLogger(__name__)
 #: The global-config keys naming the databases (Metron's names; here they are local paths).
 GEO_HDFS_FILE = "geo.hdfs.file"
 ASN_HDFS_FILE = "asn.hdfs.file"
+
+#: Where ``metron load geo`` / ``metron load asn`` install the databases, under the data dir.
+GEO_DEFAULT_FILE = Path("geo", "GeoLite2-City.mmdb")
+ASN_DEFAULT_FILE = Path("asn", "GeoLite2-ASN.mmdb")
 
 #: The fields ``GeoDatabase.lookup`` answers, in the order Metron sets them.
 GEO_FIELDS: tuple[str, ...] = (
@@ -244,6 +257,10 @@ class _Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 def _open_unpacked(source: _Readable) -> maxminddb.Reader:
     """Open a database read from a compressed file: unpacked to a temporary file that is
     memory-mapped and then unlinked, so lookups run as fast as on a plain ``.mmdb``."""
@@ -378,6 +395,68 @@ class AsnDatabase(_MaxMindDatabase):
         return self
 
 
+def _copy_unpacked(path: Path, out: _Writable) -> None:
+    """Write the ``.mmdb`` bytes of ``path`` (plain, ``.mmdb.gz`` or ``.tar.gz``) to ``out``."""
+    name = path.name
+    if name.endswith(".tar.gz"):
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:
+                if member.isfile() and member.name.endswith(".mmdb"):
+                    extracted = archive.extractfile(member)
+                    if extracted is not None:
+                        with extracted:
+                            shutil.copyfileobj(extracted, out)
+                        return
+        raise ConfigError(f"{path} holds no .mmdb file")
+    if name.endswith(".mmdb.gz"):
+        with gzip.open(path, "rb") as unzipped:
+            shutil.copyfileobj(unzipped, out)
+        return
+    with open(path, "rb") as plain:
+        shutil.copyfileobj(plain, out)
+
+
+def install_database(
+    kind: type[GeoDatabase] | type[AsnDatabase],
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+) -> str:
+    """Check that ``source`` is a readable database of ``kind`` (any form the class opens),
+    then install it, unpacked, as the plain ``.mmdb`` file ``target``, atomically: the copy
+    is written and checked beside ``target`` and renamed over it, so a reader sees the old
+    file or the new one, never a partial one.  Returns the database type (``GeoLite2-City``).
+    A bad source or an unwritable target is a :class:`~metron.errors.ConfigError`, and
+    ``target`` is left as it was."""
+    source = Path(source)
+    target = Path(target)
+    with kind(source) as db:
+        database_type = db.database_type
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as e:
+        raise ConfigError(f"cannot write {target}: {e.strerror or e}") from None
+    try:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _copy_unpacked(source, out)
+                out.flush()
+                os.fsync(out.fileno())
+        except (OSError, tarfile.TarError, EOFError) as e:
+            raise ConfigError(f"cannot install {source} as {target}: {e}") from None
+        kind(temporary).close()  # the unpacked copy opens as a plain .mmdb file
+        try:
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except OSError as e:
+            raise ConfigError(f"cannot write {target}: {e.strerror or e}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return database_type
+
+
 # -- the Stellar services -----------------------------------------------------------------------
 
 
@@ -455,16 +534,37 @@ class AsnService:
         return _stellar_get("ASN_GET", self.db.lookup, args)
 
 
-def services_from_config(global_config: Mapping[str, Any]) -> dict[str, Any]:
+def default_geo_path(data_dir: Path) -> Path:
+    """Where ``metron load geo`` installs the City database:
+    ``<data dir>/geo/GeoLite2-City.mmdb``."""
+    return data_dir / GEO_DEFAULT_FILE
+
+
+def default_asn_path(data_dir: Path) -> Path:
+    """Where ``metron load asn`` installs the ASN database:
+    ``<data dir>/asn/GeoLite2-ASN.mmdb``."""
+    return data_dir / ASN_DEFAULT_FILE
+
+
+def services_from_config(
+    global_config: Mapping[str, Any], *, data_dir: Path | None = None
+) -> dict[str, Any]:
     """The ``geo``/``asn`` Stellar services for the databases the global config names
-    (``geo.hdfs.file``, ``asn.hdfs.file``, here local paths); a key that is absent or empty
-    gives no service, so the function says it is not configured.  Each database is opened
-    once, now; a bad path is a :class:`~metron.errors.ConfigError`."""
+    (``geo.hdfs.file``, ``asn.hdfs.file``, here local paths).
+
+    A key that is absent falls back to the database installed in ``data_dir`` by
+    ``metron load geo``/``asn`` (:func:`default_geo_path`, :func:`default_asn_path`) when
+    ``data_dir`` is given and that file exists; otherwise, or when the key is empty, there is
+    no service, so the function says it is not configured.  Each database is opened once,
+    now; a bad path is a :class:`~metron.errors.ConfigError`."""
     services: dict[str, Any] = {}
-    for key, name, make in (
-        (GEO_HDFS_FILE, "geo", lambda p: GeoService(GeoDatabase(p))),
-        (ASN_HDFS_FILE, "asn", lambda p: AsnService(AsnDatabase(p))),
+    for key, name, default, make in (
+        (GEO_HDFS_FILE, "geo", default_geo_path, lambda p: GeoService(GeoDatabase(p))),
+        (ASN_HDFS_FILE, "asn", default_asn_path, lambda p: AsnService(AsnDatabase(p))),
     ):
+        if key not in global_config and data_dir is not None and default(data_dir).is_file():
+            services[name] = make(default(data_dir))
+            continue
         path = global_config.get(key)
         if path is None or path == "":
             continue
