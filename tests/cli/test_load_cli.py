@@ -126,3 +126,49 @@ def test_errors_are_messages_and_leave_the_store_untouched(tmp_path: Path) -> No
         assert "Traceback" not in done.stderr
     with SqliteLookup.in_data_dir(tmp_path / "data") as store:
         assert len(store) == 2
+
+
+def test_load_stix_bundle_into_the_threat_intel_table(tmp_path: Path) -> None:
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--6f0d4a7e-4a0f-4c43-9a5e-2f6b1c1d9e01",
+        "objects": [
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": "indicator--0d4a7e6f-4a0f-4c43-9a5e-2f6b1c1d9e02",
+                "created": "2026-01-01T00:00:00Z",
+                "modified": "2026-01-01T00:00:00Z",
+                "name": "bad host",
+                "pattern": "[ipv4-addr:value = '198.51.100.23'] OR [domain-name:value = 'evil.example']",
+                "pattern_type": "stix",
+                "valid_from": "2026-01-01T00:00:00Z",
+            },
+            {"type": "indicator", "id": "broken", "pattern": "[nonsense"},
+        ],
+    }
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "metron.cli.main",
+            "load",
+            "stix",
+            str(path),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "loaded 2 threat-intel records" in done.stderr
+    assert "broken" in done.stderr
+    store = SqliteLookup.in_data_dir(tmp_path)
+    try:
+        assert store.exists("threatintel", "ip", "198.51.100.23")
+        assert store.exists("threatintel", "domain", "evil.example")
+    finally:
+        store.close()

@@ -14,7 +14,7 @@ import typer
 from metron import settings
 from metron.errors import ConfigError, MetronError
 
-__all__ = ["app", "asn_command", "flatfile_command", "geo_command"]
+__all__ = ["app", "asn_command", "flatfile_command", "geo_command", "stix_command"]
 
 app = typer.Typer(
     help="Load enrichment and threat-intel data into the lookup store.", no_args_is_help=True
@@ -201,3 +201,43 @@ def asn_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
     <data dir>/asn/GeoLite2-ASN.mmdb.  The file is checked first: a bad one installs
     nothing."""
     _install("asn", file, data_dir)
+
+
+@app.command("stix")
+def stix_command(
+    files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles (JSON files).")],
+    data_dir: _DATA_DIR = None,
+) -> None:
+    """Load the indicators of STIX 2.1 bundles as threat intel (table threatintel).
+
+    IP addresses and ranges, domains, URLs, e-mail addresses and file hashes named by
+    indicator patterns become records; expired and revoked indicators are skipped.
+    """
+    from metron.enrichment.lookup import SqliteLookup
+    from metron.enrichment.stix import load_stix
+
+    for path in files:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such file")
+    with ExitStack() as stack:
+        try:
+            store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(str(e)) from None
+        stack.callback(store.close)
+        try:
+            report = load_stix(files, store)
+        except sqlite3.Error as e:
+            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
+    for problem in report.bad[:SHOW_BAD]:
+        typer.echo(str(problem), err=True)
+    if len(report.bad) > SHOW_BAD:
+        typer.echo(f"... and {len(report.bad) - SHOW_BAD} more bad objects", err=True)
+    by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.types.items())) or "none"
+    typer.echo(
+        f"loaded {report.loaded} threat-intel records ({by_type}) from {report.indicators}"
+        f" indicators in {report.files} files; skipped {report.expired} expired,"
+        f" {report.revoked} revoked, {report.unsupported} unsupported,"
+        f" {len(report.bad)} bad",
+        err=True,
+    )
