@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/lookup_bench.py
 	$(BIN)/python bench/flatfile_bench.py
+	$(BIN)/python bench/enrich_bench.py
 
 docs: install
 	$(BIN)/python -m metron.stellar.docs > docs/stellar-functions.md

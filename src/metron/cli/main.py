@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from metron.cli import enrich as enrich_cli
 from metron.cli import load as load_cli
 from metron.cli import parse as parse_cli
 from metron.cli import stellar as stellar_cli
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(stellar_cli.app, name="stellar")
 app.command("parse")(parse_cli.parse_command)
+app.command("enrich")(enrich_cli.enrich_command)
 app.add_typer(load_cli.app, name="load")
 
 

@@ -1,0 +1,400 @@
+"""The enrichment runner: a parsed message in, an enriched and triaged message out.
+
+For the message's ``source.type`` the runner applies the sensor's enrichment config in
+Metron's two stages:
+
+1. ENRICHMENT: ``geo`` (``enrichments.geo.<field>.<key>``, empty values dropped), ``host``
+   (``enrichments.host.<field>.known_info.<key>``), ``hbaseEnrichment`` through
+   ``fieldToTypeMap`` (``enrichments.hbaseEnrichment.<field>.<type>.<key>``) and ``stellar``
+   (fields as assigned).  Every adapter sees the message as it entered the stage; the
+   results are then merged and null or empty values dropped.
+2. THREAT_INTEL: ``hbaseThreatIntel`` (``threatintels.hbaseThreatIntel.<field>.<type>`` set
+   to ``"alert"`` for each type the indicator is known under) and ``stellar``.
+
+Then ``is_alert`` is decided as Metron decides it: a message that carries ``is_alert``
+keeps it only when it converts to true; otherwise any ``threatintels*`` field (other than
+a ``.ts`` timing field) makes it an alert; an ``is_alert`` that does not convert to a
+boolean, or a triage rule that fails, is a ``threatintel_error`` and, as in Metron, the
+message is not emitted.  An alert gets ``is_alert = "true"`` and, when
+the sensor has a ``triageConfig``, the ``threat.triage.*`` fields.
+
+A sensor without a config is enriched with an empty one (nothing but ``is_alert``).  An
+adapter that fails on a field yields an ``enrichments_error`` (``threatintel_error``)
+message whose raw message is Metron's unit of work (``{"enrichments.<adapter>.<field>":
+value, "source.type": sensor}``) and the message goes on without that adapter's fields.  Adapter results are cached
+per ``(adapter, field, value)`` in a bounded LRU per stage (sizes from the global config's
+``enrichment.cache.size`` and ``threat.intel.cache.size``, 100,000 by default; entries
+expire 10 minutes after they are written, as in Metron).
+
+Metron's timing fields (``adapter.*.ts``, ``parallelenricher.*.ts``) are not written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from metron.enrichment.config import SensorEnrichmentConfig
+from metron.enrichment.geo import GeoDatabase
+from metron.enrichment.host import HostAdapter
+from metron.enrichment.lookup import ENRICHMENT_TABLE, THREAT_INTEL_TABLE, LookupStore
+from metron.enrichment.stellar_adapter import StellarAdapter, join
+from metron.enrichment.triage import TriageEngine
+from metron.errors import ConfigError
+from metron.message import SOURCE_TYPE, ErrorRecord
+from metron.stellar import StellarContext
+from metron.stellar.convert import to_string
+
+__all__ = ["DEFAULT_CACHE_SIZE", "AlertFlagError", "EnrichmentRunner", "is_alert"]
+
+#: Entries kept in the adapter cache unless the global config says otherwise.
+DEFAULT_CACHE_SIZE = 100_000
+#: The keys for the adapter cache sizes of the two stages (in Metron, topology
+#: properties of ``enrichment.properties``; here read from the global config).
+CACHE_SIZE_KEY = "enrichment.cache.size"
+THREAT_INTEL_CACHE_SIZE_KEY = "threat.intel.cache.size"
+#: How long a cached adapter result lives, in seconds (Metron retains 10 minutes).
+DEFAULT_CACHE_TTL = 600.0
+
+ENRICHMENT_ERROR = "enrichments_error"
+THREAT_INTEL_ERROR = "threatintel_error"
+
+_TRUE = frozenset({"true", "yes", "y", "on", "1"})
+_MISSING = object()
+
+
+def _text(value: Any) -> str:
+    text = to_string(value)
+    return "" if text is None else text
+
+
+_FALSE = frozenset({"false", "no", "n", "off", "0"})
+
+
+class AlertFlagError(ValueError):
+    """``is_alert`` holds a value that does not convert to a boolean (Metron fails too)."""
+
+
+def _as_boolean(value: Any) -> bool:
+    """Metron's conversion of ``is_alert`` to a boolean; anything else is an error."""
+    if isinstance(value, bool):
+        return value
+    text = None if value is None else _text(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise AlertFlagError(f"is_alert: cannot convert {value!r:.60} to a boolean")
+
+
+def is_alert(message: dict[str, Any]) -> bool:
+    """Metron's decision, applied to ``message``: sets or removes ``is_alert``."""
+    if "is_alert" in message:
+        alert = _as_boolean(message["is_alert"])
+        if not alert:
+            del message["is_alert"]
+    else:
+        alert = any(key.startswith("threatintels") and not key.endswith(".ts") for key in message)
+    if alert:
+        message["is_alert"] = "true"
+    return alert
+
+
+class _LRU:
+    """A bounded least-recently-used cache whose entries expire ``ttl`` seconds after
+    they are written (Metron's adapter cache: a maximum size and a time since write)."""
+
+    def __init__(self, size: int, ttl: float = DEFAULT_CACHE_TTL) -> None:
+        self.size = max(0, size)
+        self.ttl = ttl
+        self._data: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+
+    def get(self, key: Any, now: float) -> Any:
+        data = self._data
+        entry = data.get(key)
+        if entry is None:
+            return _MISSING
+        if entry[0] <= now:
+            del data[key]
+            return _MISSING
+        data.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: Any, value: Any, now: float) -> None:
+        if self.size == 0:
+            return
+        data = self._data
+        data[key] = (now + self.ttl, value)
+        if len(data) > self.size:
+            data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+# (adapter name, fields, the function from (field, text value) to the result fields)
+_FieldTask = tuple[str, tuple[str, ...], Callable[[str, str], dict[str, Any]]]
+
+
+@dataclass
+class _Plan:
+    """What one sensor runs, built once per sensor."""
+
+    enrichment: list[_FieldTask]
+    enrichment_stellar: StellarAdapter
+    threat_intel: list[_FieldTask]
+    threat_intel_stellar: StellarAdapter
+    triage: TriageEngine | None
+
+
+def _fields(value: Any) -> tuple[str, ...]:
+    return tuple(str(f) for f in value) if isinstance(value, list) else ()
+
+
+class EnrichmentRunner:
+    """Enriches, threat-intels and triages messages with the sensors' configs."""
+
+    def __init__(
+        self,
+        configs: Mapping[str, SensorEnrichmentConfig],
+        global_config: Mapping[str, Any] | None = None,
+        store: LookupStore | None = None,
+        geo: GeoDatabase | None = None,
+        hosts: HostAdapter | None = None,
+        context: StellarContext | None = None,
+        *,
+        cache_size: int | None = None,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.configs = dict(configs)
+        self.global_config = dict(global_config or {})
+        self.store = store
+        self.geo = geo
+        self.hosts = hosts
+        self.context = context
+        self.clock = clock
+        self.cache = _LRU(
+            self._cache_size(CACHE_SIZE_KEY) if cache_size is None else cache_size, cache_ttl
+        )
+        self.threat_intel_cache = _LRU(
+            self._cache_size(THREAT_INTEL_CACHE_SIZE_KEY) if cache_size is None else cache_size,
+            cache_ttl,
+        )
+        self._plans: dict[str, _Plan] = {}
+
+    def _cache_size(self, key: str) -> int:
+        raw = self.global_config.get(key, DEFAULT_CACHE_SIZE)
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"global config '{key}' must be a number, not {raw!r:.60}") from None
+
+    # -- adapters -----------------------------------------------------------------------
+
+    def _geo(self, field: str, value: str) -> dict[str, Any]:
+        if self.geo is None:
+            return {}
+        found = self.geo.lookup(value)
+        if not found:
+            return {}
+        return {k: v for k, v in found.items() if v is not None and v != ""}
+
+    def _host(self, field: str, value: str) -> dict[str, Any]:
+        if self.hosts is None:
+            return {}
+        return self.hosts.enrich(value)
+
+    def _hbase_enrichment(self, types: Mapping[str, list[str]]) -> Callable[..., dict[str, Any]]:
+        def enrich(field: str, value: str) -> dict[str, Any]:
+            store = self.store
+            out: dict[str, Any] = {}
+            if store is None:
+                return out
+            for kind in types.get(field, ()):
+                found = store.get(ENRICHMENT_TABLE, kind, value)
+                if found:
+                    for key, item in found.items():
+                        out[f"{kind}.{key}"] = item
+            return out
+
+        return enrich
+
+    def _hbase_threat_intel(self, types: Mapping[str, list[str]]) -> Callable[..., dict[str, Any]]:
+        def enrich(field: str, value: str) -> dict[str, Any]:
+            store = self.store
+            out: dict[str, Any] = {}
+            if store is None:
+                return out
+            for kind in types.get(field, ()):
+                if store.exists(THREAT_INTEL_TABLE, kind, value):
+                    out[kind] = "alert"
+            return out
+
+        return enrich
+
+    # -- plans --------------------------------------------------------------------------
+
+    def _plan(self, sensor: str) -> _Plan:
+        plan = self._plans.get(sensor)
+        if plan is not None:
+            return plan
+        config = self.configs.get(sensor) or SensorEnrichmentConfig()
+        e_map = config.enrichment.fieldMap
+        t_map = config.threatIntel.fieldMap
+        enrichment: list[_FieldTask] = []
+        if _fields(e_map.get("geo")):
+            enrichment.append(("geo", _fields(e_map["geo"]), self._geo))
+        if _fields(e_map.get("host")):
+            enrichment.append(("host", _fields(e_map["host"]), self._host))
+        if _fields(e_map.get("hbaseEnrichment")):
+            enrichment.append(
+                (
+                    "hbaseEnrichment",
+                    _fields(e_map["hbaseEnrichment"]),
+                    self._hbase_enrichment(config.enrichment.fieldToTypeMap),
+                )
+            )
+        threat_intel: list[_FieldTask] = []
+        if _fields(t_map.get("hbaseThreatIntel")):
+            threat_intel.append(
+                (
+                    "hbaseThreatIntel",
+                    _fields(t_map["hbaseThreatIntel"]),
+                    self._hbase_threat_intel(config.threatIntel.fieldToTypeMap),
+                )
+            )
+        triage = None
+        if config.threatIntel.triageConfig is not None:
+            triage = TriageEngine.from_sensor_config(config.model_dump(), context=self.context)
+        plan = _Plan(
+            enrichment=enrichment,
+            enrichment_stellar=StellarAdapter.from_sensor_config(
+                config, "enrichment", context=self.context
+            ),
+            threat_intel=threat_intel,
+            threat_intel_stellar=StellarAdapter.from_sensor_config(
+                config, "threatIntel", context=self.context
+            ),
+            triage=triage,
+        )
+        self._plans[sensor] = plan
+        return plan
+
+    # -- running ------------------------------------------------------------------------
+
+    def _stage(
+        self,
+        message: dict[str, Any],
+        tasks: list[_FieldTask],
+        cache: _LRU,
+        stellar_adapter: StellarAdapter,
+        prefix: str,
+        strategy: str,
+        error_type: str,
+        sensor: str,
+        errors: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """One stage: every adapter on ``message`` as it is; the merged message."""
+        found: dict[str, Any] = {}
+        now = self.clock() if tasks else 0.0
+        ran = bool(stellar_adapter)
+        for name, fields, enrich in tasks:
+            for field in fields:
+                raw = message.get(field)
+                if raw is None:
+                    continue
+                ran = True
+                value = raw if type(raw) is str else _text(raw)
+                key = (id(enrich), field, value)
+                result = cache.get(key, now)
+                if result is _MISSING:
+                    try:
+                        result = enrich(field, value)
+                    except Exception as e:
+                        errors.append(
+                            ErrorRecord(
+                                error_type,
+                                [sensor],
+                                # Metron's unit of work: the enrichment key and the value
+                                [{f"{prefix}.{name}.{field}": raw, SOURCE_TYPE: sensor}],
+                                message=f"{strategy} error with {name} failed: {e}",
+                                exception=e,
+                            ).to_message()
+                        )
+                        continue
+                    cache.put(key, result, now)
+                if result:
+                    head = f"{prefix}.{name}.{field}."
+                    for k, v in result.items():
+                        found[head + k] = v
+        if stellar_adapter:
+            outcome = stellar_adapter.apply(message)
+            for failure in outcome.failures:
+                errors.append(
+                    ErrorRecord(
+                        error_type,
+                        [sensor],
+                        [dict(message)],
+                        message=failure.message,
+                        exception=failure.error,
+                    ).to_message()
+                )
+            found.update(outcome.fields)
+        out = dict(message)
+        if ran:  # Metron joins (dropping null and empty values) when any task ran
+            join(out, found)
+        return out
+
+    def process(
+        self, message: dict[str, Any], sensor: str | None = None
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """Enrich, threat-intel and triage ``message``: the result and any error messages.
+
+        ``sensor`` names whose config applies (default: the message's ``source.type``)."""
+        errors: list[dict[str, Any]] = []
+        if sensor is None:
+            sensor = _text(message.get(SOURCE_TYPE))
+        try:
+            plan = self._plan(sensor)
+        except Exception as e:
+            errors.append(
+                ErrorRecord(ENRICHMENT_ERROR, [sensor], [dict(message)], exception=e).to_message()
+            )
+            return None, errors  # as Metron: an error, no message
+        enriched = self._stage(
+            message,
+            plan.enrichment,
+            self.cache,
+            plan.enrichment_stellar,
+            "enrichments",
+            "ENRICHMENT",
+            ENRICHMENT_ERROR,
+            sensor,
+            errors,
+        )
+        result = self._stage(
+            enriched,
+            plan.threat_intel,
+            self.threat_intel_cache,
+            plan.threat_intel_stellar,
+            "threatintels",
+            "THREAT_INTEL",
+            THREAT_INTEL_ERROR,
+            sensor,
+            errors,
+        )
+        try:
+            if is_alert(result) and plan.triage is not None:
+                plan.triage.triage(result)
+        except Exception as e:
+            # as in Metron, a message that cannot be triaged is not emitted; the error
+            # carries the message as it entered the threat-intel stage
+            errors.append(
+                ErrorRecord(THREAT_INTEL_ERROR, [sensor], [enriched], exception=e).to_message()
+            )
+            return None, errors
+        return result, errors
