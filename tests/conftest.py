@@ -1,7 +1,14 @@
-"""Test-wide settings: hypothesis runs a fixed set of examples, so a run is repeatable."""
+"""Test-wide settings (hypothesis runs a fixed set of examples, so a run is repeatable) and
+fixtures every test directory shares."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
 
 # Derandomized: the same examples on every run and machine, so CI cannot pass or fail by
@@ -9,3 +16,37 @@ from hypothesis import settings
 settings.register_profile("repeatable", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", deadline=None)
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+@pytest.fixture
+def run_metron(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the ``metron`` command as a user does, in a fresh process: ``run_metron(*args,
+    cwd=..., stdin=..., env=...)``.  The config and data directories default to
+    ``<cwd>/config`` and ``<cwd>/data`` (``cwd`` defaults to the test's ``tmp_path``);
+    ``env`` adds to or overrides that environment."""
+
+    def run(
+        *args: str,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[str]:
+        where = tmp_path if cwd is None else cwd
+        environment = {
+            "METRON_CONFIG_DIR": str(where / "config"),
+            "METRON_DATA_DIR": str(where / "data"),
+            "PATH": "/usr/bin:/bin",
+            **(env or {}),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "metron.cli.main", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=where,
+            env=environment,
+            timeout=timeout,
+        )
+
+    return run

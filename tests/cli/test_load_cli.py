@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from metron.enrichment.lookup import SqliteLookup
+
+RunMetron = Callable[..., subprocess.CompletedProcess[str]]
 
 EXTRACTOR = {
     "config": {
@@ -20,20 +22,6 @@ EXTRACTOR = {
 }
 
 
-def metron(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "metron.cli.main", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={
-            "METRON_CONFIG_DIR": str(cwd / "config"),
-            "METRON_DATA_DIR": str(cwd / "data"),
-            "PATH": "/usr/bin:/bin",
-        },
-    )
-
-
 def setup(tmp_path: Path, extractor: object = EXTRACTOR) -> tuple[Path, Path]:
     source = tmp_path / "intel.csv"
     source.write_text("# ip,x,source\n10.0.0.1,a,feed1\nshort\n10.0.0.2,b,feed2\n")
@@ -42,10 +30,10 @@ def setup(tmp_path: Path, extractor: object = EXTRACTOR) -> tuple[Path, Path]:
     return source, config
 
 
-def test_load_a_csv_into_threatintel(tmp_path: Path) -> None:
+def test_load_a_csv_into_threatintel(run_metron: RunMetron, tmp_path: Path) -> None:
     source, config = setup(tmp_path)
     for _ in range(2):  # idempotent
-        done = metron(
+        done = run_metron(
             "load",
             "flatfile",
             "-i",
@@ -55,7 +43,6 @@ def test_load_a_csv_into_threatintel(tmp_path: Path) -> None:
             "-t",
             "threatintel",
             "-q",
-            cwd=tmp_path,
         )
         assert done.returncode == 0, done.stderr
         assert "2 loaded into threatintel, 1 skipped, 1 bad (4 lines)" in done.stderr
@@ -69,7 +56,9 @@ def test_load_a_csv_into_threatintel(tmp_path: Path) -> None:
         }
 
 
-def test_data_dir_option_global_config_and_enrichment_config(tmp_path: Path) -> None:
+def test_data_dir_option_global_config_and_enrichment_config(
+    run_metron: RunMetron, tmp_path: Path
+) -> None:
     extractor = json.loads(json.dumps(EXTRACTOR))
     extractor["config"]["value_transform"] = {"site": "site_name"}
     source, config = setup(tmp_path, extractor)
@@ -90,10 +79,9 @@ def test_data_dir_option_global_config_and_enrichment_config(tmp_path: Path) -> 
         )
     )
     other = tmp_path / "elsewhere"
-    done = metron(
+    done = run_metron(
         "load", "flatfile", "--input", str(source), "--extractor-config", str(config),
-        "--enrichment-config", str(document), "--data-dir", str(other), cwd=tmp_path,
-    )  # fmt: skip
+        "--enrichment-config", str(document), "--data-dir", str(other),     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     with SqliteLookup.in_data_dir(other) as store:
         assert store.get("enrichment", "malicious_ip", "10.0.0.1") == {
@@ -106,12 +94,11 @@ def test_data_dir_option_global_config_and_enrichment_config(tmp_path: Path) -> 
     assert "bro.json" in done.stderr
 
 
-def test_errors_are_messages_and_leave_the_store_untouched(tmp_path: Path) -> None:
+def test_errors_are_messages_and_leave_the_store_untouched(
+    run_metron: RunMetron, tmp_path: Path
+) -> None:
     source, config = setup(tmp_path)
-    assert (
-        metron("load", "flatfile", "-i", str(source), "-e", str(config), cwd=tmp_path).returncode
-        == 0
-    )
+    assert run_metron("load", "flatfile", "-i", str(source), "-e", str(config)).returncode == 0
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"config": {"colums": "a"}, "extractor": "CSV"}))
     cases = [
@@ -120,7 +107,7 @@ def test_errors_are_messages_and_leave_the_store_untouched(tmp_path: Path) -> No
         (["-i", str(source), "-e", str(tmp_path / "nope.json")], "cannot read"),
     ]
     for args, message in cases:
-        done = metron("load", "flatfile", *args, cwd=tmp_path)
+        done = run_metron("load", "flatfile", *args)
         assert done.returncode == 1
         assert message in done.stderr
         assert "Traceback" not in done.stderr
@@ -128,7 +115,9 @@ def test_errors_are_messages_and_leave_the_store_untouched(tmp_path: Path) -> No
         assert len(store) == 2
 
 
-def test_load_stix_bundle_into_the_threat_intel_table(tmp_path: Path) -> None:
+def test_load_stix_bundle_into_the_threat_intel_table(
+    run_metron: RunMetron, tmp_path: Path
+) -> None:
     bundle = {
         "type": "bundle",
         "id": "bundle--6f0d4a7e-4a0f-4c43-9a5e-2f6b1c1d9e01",
@@ -149,20 +138,7 @@ def test_load_stix_bundle_into_the_threat_intel_table(tmp_path: Path) -> None:
     }
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "metron.cli.main",
-            "load",
-            "stix",
-            str(path),
-            "--data-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = run_metron("load", "stix", str(path), "--data-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "loaded 2 threat-intel records" in done.stderr
     assert "broken" in done.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import subprocess
-import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,8 @@ from metron.enrichment.geo import (
     services_from_config,
 )
 from metron.errors import ConfigError
+
+RunMetron = Callable[..., subprocess.CompletedProcess[str]]
 
 CITY = {"city": {"geoname_id": MmdbU32(5803556), "names": {"en": "Milton"}}}
 ASN = {"autonomous_system_number": MmdbU32(15169), "autonomous_system_organization": "Google"}
@@ -55,20 +57,6 @@ def tarred(path: Path) -> Path:
     return out
 
 
-def metron(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "metron.cli.main", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={
-            "METRON_CONFIG_DIR": str(cwd / "config"),
-            "METRON_DATA_DIR": str(cwd / "data"),
-            "PATH": "/usr/bin:/bin",
-        },
-    )
-
-
 @pytest.fixture
 def city(tmp_path: Path) -> Path:
     return build(tmp_path / "GeoLite2-City.mmdb", "GeoLite2-City", CITY)
@@ -80,9 +68,9 @@ def asn(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("form", ["mmdb", "gz", "tar"])
-def test_load_geo(tmp_path: Path, city: Path, form: str) -> None:
+def test_load_geo(run_metron: RunMetron, tmp_path: Path, city: Path, form: str) -> None:
     source = {"mmdb": city, "gz": gzipped(city), "tar": tarred(city)}[form]
-    result = metron("load", "geo", str(source), cwd=tmp_path)
+    result = run_metron("load", "geo", str(source))
     assert result.returncode == 0, result.stderr
     target = tmp_path / "data" / "geo" / "GeoLite2-City.mmdb"
     assert target.read_bytes() == city.read_bytes()
@@ -91,9 +79,9 @@ def test_load_geo(tmp_path: Path, city: Path, form: str) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["GeoLite2-City.mmdb"]
 
 
-def test_load_asn_with_data_dir(tmp_path: Path, asn: Path) -> None:
+def test_load_asn_with_data_dir(run_metron: RunMetron, tmp_path: Path, asn: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
-    result = metron("load", "asn", str(tarred(asn)), "--data-dir", str(elsewhere), cwd=tmp_path)
+    result = run_metron("load", "asn", str(tarred(asn)), "--data-dir", str(elsewhere))
     assert result.returncode == 0, result.stderr
     target = elsewhere / "asn" / "GeoLite2-ASN.mmdb"
     assert target.read_bytes() == asn.read_bytes()
@@ -102,35 +90,39 @@ def test_load_asn_with_data_dir(tmp_path: Path, asn: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
-def test_reload_replaces(tmp_path: Path, city: Path) -> None:
-    assert metron("load", "geo", str(city), cwd=tmp_path).returncode == 0
+def test_reload_replaces(run_metron: RunMetron, tmp_path: Path, city: Path) -> None:
+    assert run_metron("load", "geo", str(city)).returncode == 0
     newer = build(tmp_path / "newer.mmdb", "GeoIP2-City", CITY)
-    assert metron("load", "geo", str(newer), cwd=tmp_path).returncode == 0
+    assert run_metron("load", "geo", str(newer)).returncode == 0
     target = tmp_path / "data" / "geo" / "GeoLite2-City.mmdb"
     with GeoDatabase(target) as db:
         assert db.database_type == "GeoIP2-City"
 
 
-def test_wrong_kind_installs_nothing(tmp_path: Path, city: Path, asn: Path) -> None:
-    result = metron("load", "geo", str(asn), cwd=tmp_path)
+def test_wrong_kind_installs_nothing(
+    run_metron: RunMetron, tmp_path: Path, city: Path, asn: Path
+) -> None:
+    result = run_metron("load", "geo", str(asn))
     assert result.returncode == 1
     assert "GeoLite2-ASN" in result.stderr and "nothing installed" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "data" / "geo" / "GeoLite2-City.mmdb").exists()
-    result = metron("load", "asn", str(city), cwd=tmp_path)
+    result = run_metron("load", "asn", str(city))
     assert result.returncode == 1
     assert not (tmp_path / "data" / "asn" / "GeoLite2-ASN.mmdb").exists()
 
 
 @pytest.mark.parametrize("name", ["junk.mmdb", "junk.mmdb.gz", "junk.tar.gz", "missing.mmdb"])
-def test_bad_file_installs_nothing(tmp_path: Path, city: Path, name: str) -> None:
-    assert metron("load", "geo", str(city), cwd=tmp_path).returncode == 0
+def test_bad_file_installs_nothing(
+    run_metron: RunMetron, tmp_path: Path, city: Path, name: str
+) -> None:
+    assert run_metron("load", "geo", str(city)).returncode == 0
     target = tmp_path / "data" / "geo" / "GeoLite2-City.mmdb"
     before = target.read_bytes()
     bad = tmp_path / name
     if name != "missing.mmdb":
         bad.write_bytes(b"this is not a database")
-    result = metron("load", "geo", str(bad), cwd=tmp_path)
+    result = run_metron("load", "geo", str(bad))
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "nothing installed" in result.stderr
     assert "Traceback" not in result.stderr
@@ -138,13 +130,13 @@ def test_bad_file_installs_nothing(tmp_path: Path, city: Path, name: str) -> Non
     assert [p.name for p in target.parent.iterdir()] == ["GeoLite2-City.mmdb"]
 
 
-def test_tar_without_mmdb(tmp_path: Path) -> None:
+def test_tar_without_mmdb(run_metron: RunMetron, tmp_path: Path) -> None:
     empty = tmp_path / "empty.tar.gz"
     with tarfile.open(empty, "w:gz") as archive:
         info = tarfile.TarInfo("README.txt")
         info.size = 2
         archive.addfile(info, io.BytesIO(b"hi"))
-    result = metron("load", "asn", str(empty), cwd=tmp_path)
+    result = run_metron("load", "asn", str(empty))
     assert result.returncode == 1
     assert "no .mmdb" in result.stderr
     assert not (tmp_path / "data" / "asn").exists() or not any(
