@@ -52,7 +52,6 @@ Rules:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -63,6 +62,7 @@ from typing import Any
 
 import orjson
 
+from metron.enrichment.indicators import normalize
 from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupStore
 from metron.errors import ConfigError
 
@@ -347,30 +347,18 @@ def parse_pattern(pattern: str) -> list[Comparison]:
 
 # ------------------------------------------------------------------------- observables
 
+#: STIX hash names (upper case, without "-", "_" or blanks) to indicator types.
 _HASHES = {
-    "MD5": ("md5", 32),
-    "SHA1": ("sha1", 40),
-    "SHA256": ("sha256", 64),
-    "SHA512": ("sha512", 128),
-    "SHA3256": ("sha3-256", 64),
-    "SHA3512": ("sha3-512", 128),
-    "SSDEEP": ("ssdeep", 0),
-    "TLSH": ("tlsh", 0),
+    "MD5": "md5",
+    "SHA1": "sha1",
+    "SHA256": "sha256",
+    "SHA512": "sha512",
+    "SHA3256": "sha3-256",
+    "SHA3512": "sha3-512",
+    "SSDEEP": "ssdeep",
+    "TLSH": "tlsh",
 }
-_HEX = re.compile(r"[0-9a-fA-F]+")
 _EMAIL_PATH = re.compile(r"(?:from_ref|sender_ref|(?:to|cc|bcc)_refs\[(?:\d+|\*)\])\.value")
-
-
-def _ip(text: str) -> str:
-    text = text.strip()
-    try:
-        if "/" in text:
-            ipaddress.ip_network(text, strict=False)
-        else:
-            ipaddress.ip_address(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IP address or range") from None
-    return text
 
 
 def _classify(comparison: Comparison) -> str | None:
@@ -410,31 +398,18 @@ def _observables(comparison: Comparison) -> Iterator[tuple[str, str]]:
             raise ValueError(f"{where} compared with a non-string value {value!r}")
         if kind == "ip?":
             try:
-                yield "ip", _ip(value)
+                yield "ip", normalize("ip", value)
             except ValueError:
                 continue  # a domain name or other reference value: not an address
-        elif kind == "ip":
-            yield "ip", _ip(value)
-        elif kind == "domain":
-            domain = value.strip().rstrip(".").lower()
-            if not domain or any(c.isspace() for c in domain):
-                raise ValueError(f"{value!r} is not a domain name")
-            yield "domain", domain
-        elif kind in ("url", "email"):
-            text = value.strip()
-            if not text:
-                raise ValueError(f"{where} compared with an empty value")
-            yield kind, text
         else:
-            name, length = _HASHES[kind[len("hash:") :]]
-            text = value.strip()
-            if length:
-                if len(text) != length or not _HEX.fullmatch(text):
-                    raise ValueError(f"{value!r} is not a {name} hash ({length} hex digits)")
-                text = text.lower()
-            elif not text:
-                raise ValueError(f"{where} compared with an empty value")
-            yield name, text
+            name = _HASHES[kind[len("hash:") :]] if kind.startswith("hash:") else kind
+            yield name, _normalize(name, value, where)
+
+
+def _normalize(kind: str, value: str, where: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{where} compared with an empty value")
+    return normalize(kind, value)
 
 
 # --------------------------------------------------------------------------- loading
