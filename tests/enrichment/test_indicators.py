@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from metron.enrichment.indicators import TYPES, normalize
@@ -40,7 +42,7 @@ def test_values_are_stored_one_way(kind: str, value: str, stored: str) -> None:
     ],
 )
 def test_bad_values_are_named(kind: str, value: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         normalize(kind, value)
 
 
