@@ -18,6 +18,17 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
+@pytest.fixture(autouse=True)
+def _own_directories(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test reads or writes the config and data directories of the person running it:
+    the defaults point at fresh, empty places (a test may set its own)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("METRON_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("METRON_DATA_DIR", str(home / "data"))
+
+
 @pytest.fixture
 def run_metron(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the ``metron`` command as a user does, in a fresh process: ``run_metron(*args,

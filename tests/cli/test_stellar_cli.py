@@ -138,3 +138,34 @@ def test_shell_rejects_bad_variables_file(tmp_path: Path, content: str) -> None:
     )
     assert process.returncode == 1
     assert str(variables) in process.stderr
+
+
+def test_eval_reads_the_stores_in_the_data_directory(tmp_path: Path) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    from metron.enrichment.lookup import SqliteLookup
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City")
+    writer.insert_network(IPSet(["203.0.113.0/24"]), {"city": {"names": {"en": "Springfield"}}})
+    writer.to_db_file(str(tmp_path / "city.mmdb"))
+    data = tmp_path / "data"
+    assert run("load", "geo", str(tmp_path / "city.mmdb"), "--data-dir", str(data))[0] == 0
+    with SqliteLookup.in_data_dir(data) as store:
+        store.put_many("enrichment", [("asset", "10.0.0.1", {"owner": "ops"})])
+    expression = (
+        "[GEO_GET('203.0.113.9', ['city']), ENRICHMENT_GET('asset', '10.0.0.1', 'enrichment', 't')]"
+    )
+    code, out, err = run("stellar", "eval", expression, "--data-dir", str(data))
+    assert code == 0, err
+    assert json.loads(out) == ["Springfield", {"owner": "ops"}]
+
+
+def test_a_store_that_cannot_open_costs_only_its_functions(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "global.json").write_text(json.dumps({"geo.hdfs.file": str(tmp_path / "nope")}))
+    code, out, err = run("stellar", "eval", "1 + 1", "--config-dir", str(config))
+    assert code == 0
+    assert json.loads(out) == 2
+    assert "warning:" in err and "nope" in err

@@ -61,9 +61,8 @@ def enrich_command(
 ) -> None:
     """Enrich, threat-intel and triage SENSOR's parsed messages, one JSON object per line."""
     from metron.enrichment.config import SensorEnrichmentConfig, load_enrichment_config
-    from metron.enrichment.geo import services_from_config
-    from metron.enrichment.lookup import EnrichmentService, SqliteLookup, default_lookup_path
     from metron.enrichment.runner import ENRICHMENT_ERROR, EnrichmentRunner
+    from metron.enrichment.services import open_services
     from metron.stellar import StellarContext
 
     directory = settings.config_dir(config_dir)
@@ -79,12 +78,7 @@ def enrich_command(
             raise ConfigError(f"{path}: no such file")
 
     with ExitStack() as stack:
-        store = None
-        if default_lookup_path(data).is_file():
-            store = stack.enter_context(SqliteLookup.in_data_dir(data))
-        services = services_from_config(global_config, data_dir=data)
-        if store is not None:
-            services["enrichment"] = EnrichmentService(store)
+        services, store = open_services(stack, global_config, data)
         geo_service = services.get("geo")
         context = StellarContext(global_config=global_config, services=services)
         runner = EnrichmentRunner(

