@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,3 +61,200 @@ def run_metron(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]
         )
 
     return run
+
+
+# ----------------------------------------------------------------------- TAXII server
+
+#: Collections of the test TAXII server (medallion): ids and titles.
+TAXII_INDICATORS = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+TAXII_OTHER = "52892447-4d7e-4f70-b94d-d7f22742ff63"
+TAXII_PRIVATE = "64993447-4d7e-4f70-b94d-d7f22742ff63"
+TAXII_LIVE = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
+#: The test server's basic-auth user and password.
+TAXII_USER, TAXII_PASSWORD = "analyst", "s3cret-pw"
+#: Objects per page the test server sends at most.
+TAXII_PAGE_SIZE = 5
+
+
+def _indicator(n: int, pattern: str, **extra: object) -> dict[str, object]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--00000000-0000-4000-8000-{n:012d}",
+        "created": "2025-12-01T00:00:00.000Z",
+        "modified": "2025-12-01T00:00:00.000Z",
+        "name": f"indicator {n}",
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "valid_from": "2025-12-01T00:00:00Z",
+        **extra,
+    }
+
+
+def taxii_objects() -> list[tuple[str, dict[str, object]]]:
+    """(date_added, object) of the test server's main collection, oldest first."""
+    versioned = {"created": "2025-12-01T00:00:00.000Z"}
+    return [
+        ("2026-01-01T00:00:00.000000Z", _indicator(1, "[ipv4-addr:value = '198.51.100.7']")),
+        ("2026-01-02T00:00:00.000000Z", _indicator(2, "[ipv6-addr:value = '2001:db8::/32']")),
+        ("2026-01-03T00:00:00.000000Z", _indicator(3, "[domain-name:value = 'Evil.Example.']")),
+        ("2026-01-04T00:00:00.000000Z", _indicator(4, "[url:value = 'http://evil.example/x']")),
+        ("2026-01-05T00:00:00.000000Z", _indicator(5, "[email-addr:value = 'bad@evil.example']")),
+        (
+            "2026-01-06T00:00:00.000000Z",
+            _indicator(
+                6,
+                "[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E'] OR [file:hashes."
+                "'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+            ),
+        ),
+        (
+            "2026-01-07T00:00:00.000000Z",
+            _indicator(7, "[ipv4-addr:value = '203.0.113.9']", valid_until="2025-12-31T00:00:00Z"),
+        ),
+        (
+            "2026-01-08T00:00:00.000000Z",
+            _indicator(8, "[domain-name:value = 'revoked.example']", revoked=True),
+        ),
+        (
+            "2026-01-09T00:00:00.000000Z",
+            _indicator(9, 'alert tcp any any -> any 80 (msg:"x";)', pattern_type="snort"),
+        ),
+        (
+            "2026-01-10T00:00:00.000000Z",
+            _indicator(10, "[domain-name:value = 'old.example']", **versioned),
+        ),
+        (
+            "2026-01-11T00:00:00.000000Z",
+            {
+                "type": "identity",
+                "spec_version": "2.1",
+                "id": "identity--00000000-0000-4000-8000-000000000011",
+                "created": "2025-12-01T00:00:00.000Z",
+                "modified": "2025-12-01T00:00:00.000Z",
+                "name": "a feed",
+            },
+        ),
+        (
+            "2026-02-01T00:00:00.000000Z",
+            _indicator(
+                10,
+                "[domain-name:value = 'new.example']",
+                modified="2026-02-01T00:00:00.000Z",
+                **versioned,
+            ),
+        ),
+        ("2026-02-02T00:00:00.000000Z", _indicator(12, "[ipv4-addr:value = ")),
+    ]
+
+
+def _taxii_collection(
+    id_: str, title: str, objects: list[tuple[str, dict[str, object]]], **flags: bool
+) -> dict[str, object]:
+    return {
+        "id": id_,
+        "title": title,
+        "can_read": flags.get("can_read", True),
+        "can_write": flags.get("can_write", False),
+        "media_types": ["application/stix+json;version=2.1"],
+        "objects": [obj for _, obj in objects],
+        "manifest": [
+            {
+                "id": obj["id"],
+                "date_added": added,
+                "version": obj["modified"],
+                "media_type": "application/stix+json;version=2.1",
+            }
+            for added, obj in objects
+        ],
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def taxii_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real TAXII 2.1 server (medallion, memory backend) on a free localhost port, one
+    per test worker.  Its API root ``api1`` holds the collections above (main: the objects
+    of :func:`taxii_objects`); basic auth; pages of TAXII_PAGE_SIZE objects.  Yields
+    ``url`` (``http://127.0.0.1:<port>/``), ``user``, ``password`` and the collection ids
+    ``indicators``, ``other``, ``private`` and ``live`` (writable)."""
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    where = tmp_path_factory.mktemp("taxii")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    other = [("2026-01-01T00:00:00.000000Z", _indicator(21, "[ipv4-addr:value = '192.0.2.1']"))]
+    live = [("2026-01-01T00:00:00.000000Z", _indicator(31, "[ipv4-addr:value = '192.0.2.31']"))]
+    data = {
+        "/discovery": {
+            "title": "metron test TAXII server",
+            "default": f"{base}api1/",
+            "api_roots": [f"{base}api1/"],
+        },
+        "api1": {
+            "information": {
+                "title": "API root one",
+                "versions": ["application/taxii+json;version=2.1"],
+                "max_content_length": 10_000_000,
+            },
+            "status": [],
+            "collections": [
+                _taxii_collection(TAXII_INDICATORS, "Indicators", taxii_objects()),
+                _taxii_collection(TAXII_OTHER, "Other feed", other),
+                _taxii_collection(TAXII_PRIVATE, "Private", [], can_read=False),
+                _taxii_collection(TAXII_LIVE, "Live", live, can_write=True),
+            ],
+        },
+    }
+    (where / "data.json").write_text(json.dumps(data))
+    config = {
+        "backend": {
+            "module": "medallion.backends.memory_backend",
+            "module_class": "MemoryBackend",
+            "filename": str(where / "data.json"),
+        },
+        "users": {TAXII_USER: TAXII_PASSWORD},
+        "taxii": {"max_page_size": TAXII_PAGE_SIZE},
+    }
+    (where / "config.json").write_text(json.dumps(config))
+    command = [sys.executable, "-m", "medallion.scripts.run", "--host", "127.0.0.1"]
+    command += ["--port", str(port), str(where / "config.json")]
+    with (where / "server.log").open("w") as log_file:
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_file)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}taxii2/", timeout=1)
+            except urllib.error.HTTPError:
+                break  # 401 or 406: it answers
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log = (where / "server.log").read_text()
+                    raise RuntimeError(f"medallion did not start:\n{log}") from None
+                time.sleep(0.05)
+            else:
+                break
+        yield {
+            "url": base,
+            "user": TAXII_USER,
+            "password": TAXII_PASSWORD,
+            "indicators": TAXII_INDICATORS,
+            "other": TAXII_OTHER,
+            "private": TAXII_PRIVATE,
+            "live": TAXII_LIVE,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -8,6 +8,7 @@ import typer
 
 from metron.cli import enrich as enrich_cli
 from metron.cli import load as load_cli
+from metron.cli import load_misp, load_taxii
 from metron.cli import parse as parse_cli
 from metron.cli import stellar as stellar_cli
 from metron.errors import MetronError
@@ -24,6 +25,8 @@ app = typer.Typer(
 app.add_typer(stellar_cli.app, name="stellar")
 app.command("parse")(parse_cli.parse_command)
 app.command("enrich")(enrich_cli.enrich_command)
+load_cli.app.command("misp")(load_misp.misp_command)
+load_cli.app.command("taxii")(load_taxii.taxii_command)
 app.add_typer(load_cli.app, name="load")
 
 

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +72,7 @@ __all__ = [
     "StixLoadReport",
     "StixProblem",
     "extract_indicators",
+    "extract_objects",
     "load_stix",
     "parse_pattern",
 ]
@@ -435,7 +436,8 @@ class StixLoadReport:
     ``revoked``: indicators skipped for that; ``unsupported``: STIX indicators naming no
     supported observable; ``other_patterns``: indicators of another pattern language;
     ``superseded``: older versions of an indicator given again; ``objects``: objects read;
-    ``files``: files read; ``bad``: invalid objects, skipped; ``types``: records per type.
+    ``files``: sources read (files, or a TAXII collection); ``bad``: invalid objects,
+    skipped; ``types``: records per type.
     """
 
     loaded: int = 0
@@ -547,11 +549,17 @@ def _take(obj: Mapping[str, Any], now: datetime) -> _Taken:
     return _Taken(modified, "rows", [(kind, indicator, dict(value)) for kind, indicator in pairs])
 
 
-def extract_indicators(
-    paths: list[Path], *, now_ms: int | None = None
+def extract_objects(
+    sources: Iterable[tuple[str, Iterable[Any]]], *, now_ms: int | None = None
 ) -> tuple[list[Row], StixLoadReport]:
-    """The records of every file (nothing written) and the report of what they come to;
-    a :class:`ConfigError` for a file that cannot be read or is not STIX content."""
+    """The records of in-memory STIX objects (nothing written) and the report of what they
+    come to.
+
+    ``sources`` pairs a label that names where the objects came from in problems (a file
+    path, or a TAXII collection) with its objects; it is consumed once, in order, so a
+    lazily read source raises its error only when reached.  Used by :func:`extract_indicators`
+    for files and by the TAXII poller for collection pages.
+    """
     report = StixLoadReport()
     now = datetime.fromtimestamp(
         (time.time() * 1000 if now_ms is None else now_ms) / 1000.0, tz=UTC
@@ -559,25 +567,24 @@ def extract_indicators(
     # id -> (version, input order, what it comes to); the latest version decides.
     latest: dict[str, tuple[datetime | None, int, _Taken]] = {}
     order = 0
-    for path in paths:
-        objects = _read(path)
+    for where, objects in sources:
         report.files += 1
         for index, obj in enumerate(objects):
             report.objects += 1
             if not isinstance(obj, dict):
-                report.bad.append(StixProblem(str(path), f"#{index}", "not a JSON object"))
+                report.bad.append(StixProblem(where, f"#{index}", "not a JSON object"))
                 continue
             object_id = obj.get("id")
             label = object_id if isinstance(object_id, str) else f"#{index}"
             if obj.get("type") != "indicator":
                 continue
             if not isinstance(object_id, str) or not object_id.startswith("indicator--"):
-                report.bad.append(StixProblem(str(path), label, "no indicator--<uuid> 'id'"))
+                report.bad.append(StixProblem(where, label, "no indicator--<uuid> 'id'"))
                 continue
             try:
                 taken = _take(obj, now)
             except ValueError as e:
-                report.bad.append(StixProblem(str(path), label, str(e)))
+                report.bad.append(StixProblem(where, label, str(e)))
                 continue
             order += 1
             previous = latest.get(object_id)
@@ -606,6 +613,14 @@ def extract_indicators(
     for kind, _, _ in rows:
         report.types[kind] = report.types.get(kind, 0) + 1
     return rows, report
+
+
+def extract_indicators(
+    paths: list[Path], *, now_ms: int | None = None
+) -> tuple[list[Row], StixLoadReport]:
+    """The records of every file (nothing written) and the report of what they come to;
+    a :class:`ConfigError` for a file that cannot be read or is not STIX content."""
+    return extract_objects(((str(path), _read(path)) for path in paths), now_ms=now_ms)
 
 
 def load_stix(

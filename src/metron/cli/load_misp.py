@@ -1,0 +1,113 @@
+"""``metron load misp``: the IDS attributes of a MISP feed into the threat-intel table."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from metron.cli.load import SHOW_BAD
+from metron.errors import ConfigError, MetronError
+
+__all__ = ["misp_command"]
+
+
+def _progress(
+    stack: ExitStack, quiet: bool
+) -> tuple[Callable[[int, int], None] | None, Callable[[int], None] | None]:
+    """Progress callbacks (events done of total, records to write) drawing a bar on a
+    terminal only."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = stack.enter_context(
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+    )
+    task = bar.add_task("reading MISP events", total=None)
+
+    def events(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    def writing(count: int) -> None:
+        bar.update(task, description=f"writing {count:,} records")
+
+    return events, writing
+
+
+def misp_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="The MISP feed: a directory or an http(s) base URL holding manifest.json"
+            " and one <uuid>.json per event.",
+            metavar="DIR_OR_URL",
+            show_default=False,
+        ),
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only events whose manifest timestamp is at or after this date"
+            " (2026-01-31, 2026-01-31T12:00:00Z or epoch seconds).",
+            metavar="DATE",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
+    ] = False,
+) -> None:
+    """Load the IDS attributes (to_ids) of a MISP feed as threat intel (table threatintel).
+
+    IP addresses, domains and host names, URLs, e-mail addresses and file hashes become
+    records, also from objects and composite types (domain|ip, ip-dst|port, filename|md5);
+    deleted attributes are skipped.  The whole feed is read before anything is written.
+    """
+    from metron.enrichment.lookup import SqliteLookup
+    from metron.enrichment.misp import load_misp, parse_since
+
+    since_epoch = None if since is None else parse_since(since)
+    with ExitStack() as stack:
+        try:
+            store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(str(e)) from None
+        stack.callback(store.close)
+        progress, on_write = _progress(stack, quiet)
+        try:
+            report = load_misp(
+                source, store, since=since_epoch, progress=progress, on_write=on_write
+            )
+        except sqlite3.Error as e:
+            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
+    for problem in report.bad[:SHOW_BAD]:
+        typer.echo(str(problem), err=True)
+    if len(report.bad) > SHOW_BAD:
+        typer.echo(f"... and {len(report.bad) - SHOW_BAD} more problems", err=True)
+    by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.types.items())) or "none"
+    typer.echo(
+        f"loaded {report.loaded} threat-intel records ({by_type}) from {report.to_ids}"
+        f" IDS attributes of {report.attributes} in {report.events} events;"
+        f" skipped {report.events_skipped} events, {report.deleted} deleted,"
+        f" {report.unsupported} unsupported, {len(report.bad)} bad",
+        err=True,
+    )
