@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -12,7 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from metron import settings
-from metron.errors import ConfigError, MetronError
+from metron.cli._loading import by_type, progress_bar, show_problems, writable_store
+from metron.errors import ConfigError
 
 __all__ = ["app", "asn_command", "flatfile_command", "geo_command", "stix_command"]
 
@@ -20,27 +20,16 @@ app = typer.Typer(
     help="Load enrichment and threat-intel data into the lookup store.", no_args_is_help=True
 )
 
-#: How many bad lines the summary lists (all are counted).
-SHOW_BAD = 20
-
 
 def _progress(stack: ExitStack, path: Path, files: list[Path], quiet: bool) -> tuple[Any, Any]:
     """Progress callbacks (bytes read, records to write) drawing a bar on a terminal only."""
-    if quiet or not sys.stderr.isatty():
-        return None, None
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TransferSpeedColumn
+    from rich.progress import BarColumn, TransferSpeedColumn
 
-    bar = stack.enter_context(
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TransferSpeedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-    )
-    task = bar.add_task(f"reading {path.name}", total=sum(p.stat().st_size for p in files))
+    shown = progress_bar(stack, quiet, f"reading {path.name}", BarColumn(), TransferSpeedColumn())
+    if shown is None:
+        return None, None
+    bar, task = shown
+    bar.update(task, total=sum(p.stat().st_size for p in files))
 
     def advance(n: int) -> None:
         bar.advance(task, n)
@@ -105,7 +94,6 @@ def flatfile_command(
         load_flatfile,
         update_enrichment_configs,
     )
-    from metron.enrichment.lookup import SqliteLookup
 
     directory = settings.config_dir(config_dir)
     global_config = settings.load_global_config(directory) if directory.exists() else {}
@@ -115,28 +103,17 @@ def flatfile_command(
         raise ConfigError(f"{enrichment_config}: no such file")
     with ExitStack() as stack:
         progress, on_write = _progress(stack, input_file, files, quiet)
-        try:
-            # One put_many, one transaction: batch_size above any row count.
-            store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
-        except OSError as e:
-            raise ConfigError(str(e)) from None
-        stack.callback(store.close)
-        try:
-            result = load_flatfile(
-                store,
-                table,
-                files,
-                extractor,
-                column_family=column_family,
-                progress=progress,
-                on_write=on_write,
-            )
-        except sqlite3.Error as e:
-            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
-    for bad in result.bad[:SHOW_BAD]:
-        typer.echo(str(bad), err=True)
-    if len(result.bad) > SHOW_BAD:
-        typer.echo(f"... and {len(result.bad) - SHOW_BAD} more bad lines", err=True)
+        store = stack.enter_context(writable_store(data_dir))
+        result = load_flatfile(
+            store,
+            table,
+            files,
+            extractor,
+            column_family=column_family,
+            progress=progress,
+            on_write=on_write,
+        )
+    show_problems(result.bad, "bad lines")
     typer.echo(
         f"{input_file}: {result.loaded} loaded into {table}, {result.skipped} skipped,"
         f" {len(result.bad)} bad ({result.lines} lines)",
@@ -282,31 +259,18 @@ def stix_command(
     IP addresses and ranges, domains, URLs, e-mail addresses and file hashes named by
     indicator patterns become records; expired and revoked indicators are skipped.
     """
-    from metron.enrichment.lookup import SqliteLookup
     from metron.enrichment.stix import load_stix
 
     for path in files:
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
-    with ExitStack() as stack:
-        try:
-            store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
-        except (OSError, sqlite3.Error) as e:
-            raise ConfigError(str(e)) from None
-        stack.callback(store.close)
-        try:
-            report = load_stix(files, store)
-        except sqlite3.Error as e:
-            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
-    for problem in report.bad[:SHOW_BAD]:
-        typer.echo(str(problem), err=True)
-    if len(report.bad) > SHOW_BAD:
-        typer.echo(f"... and {len(report.bad) - SHOW_BAD} more bad objects", err=True)
-    by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.types.items())) or "none"
+    with writable_store(data_dir) as store:
+        report = load_stix(files, store)
+    show_problems(report.bad, "bad objects")
     typer.echo(
-        f"loaded {report.loaded} threat-intel records ({by_type}) from {report.indicators}"
-        f" indicators in {report.files} files; skipped {report.expired} expired,"
-        f" {report.revoked} revoked, {report.unsupported} unsupported,"
-        f" {len(report.bad)} bad",
+        f"loaded {report.loaded} threat-intel records ({by_type(report.types)}) from"
+        f" {report.indicators} indicators in {report.files} files;"
+        f" skipped {report.expired} expired, {report.revoked} revoked,"
+        f" {report.unsupported} unsupported, {len(report.bad)} bad",
         err=True,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -11,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from metron.cli.load import SHOW_BAD
-from metron.errors import ConfigError, MetronError
+from metron.cli._loading import by_type, progress_bar, show_problems, writable_store
 
 __all__ = ["misp_command"]
 
@@ -22,21 +19,12 @@ def _progress(
 ) -> tuple[Callable[[int, int], None] | None, Callable[[int], None] | None]:
     """Progress callbacks (events done of total, records to write) drawing a bar on a
     terminal only."""
-    if quiet or not sys.stderr.isatty():
-        return None, None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn
 
-    bar = stack.enter_context(
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-    )
-    task = bar.add_task("reading MISP events", total=None)
+    shown = progress_bar(stack, quiet, "reading MISP events", BarColumn(), MofNCompleteColumn())
+    if shown is None:
+        return None, None
+    bar, task = shown
 
     def events(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
@@ -82,31 +70,17 @@ def misp_command(
     records, also from objects and composite types (domain|ip, ip-dst|port, filename|md5);
     deleted attributes are skipped.  The whole feed is read before anything is written.
     """
-    from metron.enrichment.lookup import SqliteLookup
     from metron.enrichment.misp import load_misp, parse_since
 
     since_epoch = None if since is None else parse_since(since)
     with ExitStack() as stack:
-        try:
-            store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
-        except (OSError, sqlite3.Error) as e:
-            raise ConfigError(str(e)) from None
-        stack.callback(store.close)
         progress, on_write = _progress(stack, quiet)
-        try:
-            report = load_misp(
-                source, store, since=since_epoch, progress=progress, on_write=on_write
-            )
-        except sqlite3.Error as e:
-            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
-    for problem in report.bad[:SHOW_BAD]:
-        typer.echo(str(problem), err=True)
-    if len(report.bad) > SHOW_BAD:
-        typer.echo(f"... and {len(report.bad) - SHOW_BAD} more problems", err=True)
-    by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.types.items())) or "none"
+        store = stack.enter_context(writable_store(data_dir))
+        report = load_misp(source, store, since=since_epoch, progress=progress, on_write=on_write)
+    show_problems(report.bad, "problems")
     typer.echo(
-        f"loaded {report.loaded} threat-intel records ({by_type}) from {report.to_ids}"
-        f" IDS attributes of {report.attributes} in {report.events} events;"
+        f"loaded {report.loaded} threat-intel records ({by_type(report.types)}) from"
+        f" {report.to_ids} IDS attributes of {report.attributes} in {report.events} events;"
         f" skipped {report.events_skipped} events, {report.deleted} deleted,"
         f" {report.unsupported} unsupported, {len(report.bad)} bad",
         err=True,

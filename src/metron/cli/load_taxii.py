@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from metron import settings
-from metron.cli.load import SHOW_BAD
-from metron.errors import ConfigError, MetronError
+from metron.cli._loading import by_type, progress_bar, show_problems, writable_store
+from metron.errors import ConfigError
 
 __all__ = ["taxii_command"]
 
@@ -59,20 +58,12 @@ def _verify(ca_cert: Path | None, insecure: bool) -> bool | str:
 
 def _on_page(stack: ExitStack, quiet: bool) -> Any:
     """A progress callback drawing on a terminal only (as the other loaders do)."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.progress import SpinnerColumn
 
-    bar = stack.enter_context(
-        Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            console=Console(stderr=True),
-            transient=True,
-        )
-    )
-    task = bar.add_task("connecting")
+    shown = progress_bar(stack, quiet, "connecting", SpinnerColumn())
+    if shown is None:
+        return None
+    bar, task = shown
 
     def advance(pages: int, objects: int) -> None:
         bar.update(task, description=f"fetched {pages} pages, {objects:,} objects")
@@ -155,44 +146,30 @@ def taxii_command(
     since = None if added_after is None else normalize_timestamp(added_after)
     directory = settings.data_dir(data_dir)
     with ExitStack() as stack:
-        stores: list[SqliteLookup] = []
 
         def open_store() -> SqliteLookup:
-            try:
-                store = SqliteLookup.in_data_dir(directory, batch_size=sys.maxsize, cache_size=0)
-            except (OSError, sqlite3.Error) as e:
-                raise ConfigError(str(e)) from None
-            stack.callback(store.close)
-            stores.append(store)
-            return store
+            return stack.enter_context(writable_store(directory))
 
         on_page = _on_page(stack, quiet)
-        try:
-            result = load_taxii(
-                url,
-                open_store,
-                collection=collection,
-                data_dir=directory,
-                added_after=since,
-                full=full,
-                limit=limit,
-                auth=auth,
-                verify=verify,
-                timeout=timeout,
-                on_page=on_page,
-            )
-        except sqlite3.Error as e:
-            where = stores[0].path if stores else directory
-            raise MetronError(f"{where}: writing to the lookup store failed: {e}") from None
+        result = load_taxii(
+            url,
+            open_store,
+            collection=collection,
+            data_dir=directory,
+            added_after=since,
+            full=full,
+            limit=limit,
+            auth=auth,
+            verify=verify,
+            timeout=timeout,
+            on_page=on_page,
+        )
     report = result.stix
-    for problem in report.bad[:SHOW_BAD]:
-        typer.echo(str(problem), err=True)
-    if len(report.bad) > SHOW_BAD:
-        typer.echo(f"... and {len(report.bad) - SHOW_BAD} more bad objects", err=True)
-    by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.types.items())) or "none"
+    show_problems(report.bad, "bad objects")
     typer.echo(
-        f"loaded {report.loaded} threat-intel records ({by_type}) from {report.indicators}"
-        f" indicators in {report.objects} objects ({result.pages} pages) of {result.target};"
+        f"loaded {report.loaded} threat-intel records ({by_type(report.types)}) from"
+        f" {report.indicators} indicators in {report.objects} objects"
+        f" ({result.pages} pages) of {result.target};"
         f" skipped {report.expired} expired, {report.revoked} revoked,"
         f" {report.unsupported} unsupported, {report.other_patterns} other patterns,"
         f" {len(report.bad)} bad; added after {result.added_after or 'the beginning'}",
