@@ -219,13 +219,18 @@ def test_failing_adapter_gives_error_and_message_flows(geo: GeoDatabase) -> None
     for error in errors:
         assert error["source.type"] == "error"
         assert error["error_type"] == "enrichments_error"
-        assert error["failed_sensor_type"] == "bro"
+        # Metron's enrichment errors keep MetronError's default sensor type
+        assert error["failed_sensor_type"] == "error"
         assert error["message"] == "ENRICHMENT error with hbaseEnrichment failed: store is down"
-    assert sorted(json.loads(e["raw_message"])["source.type"] for e in errors) == ["bro", "bro"]
-    assert sorted(next(iter(json.loads(e["raw_message"]))) for e in errors) == [
-        "enrichments.hbaseEnrichment.domain",
-        "enrichments.hbaseEnrichment.ip_src_addr",
-    ]
+        assert error["exception"].endswith(
+            "ENRICHMENT error with hbaseEnrichment failed: store is down"
+        )
+        # the unit of work: every field the adapter enriches, not only the failing one
+        assert json.loads(error["raw_message"]) == {
+            "enrichments.hbaseEnrichment.domain": "example.com",
+            "enrichments.hbaseEnrichment.ip_src_addr": "10.0.0.1",
+            "source.type": "bro",
+        }
 
 
 def test_failing_stellar_is_a_threat_intel_error(store: MemoryLookup, geo: GeoDatabase) -> None:
@@ -313,3 +318,131 @@ def test_cached_results_expire(geo: GeoDatabase) -> None:
     now[0] = 61.0
     runner.process(_message())
     assert len(calls) == 4
+
+
+def test_list_adapter_unit_of_work_names_absent_fields_as_null(geo: GeoDatabase) -> None:
+    out, errors = _runner(Broken(), geo).process(_message(domain=None))
+    assert out is not None
+    assert len(errors) == 1
+    raw = errors[0]["raw_message"]
+    # a Java HashMap's order, as Metron serialises its unit of work
+    assert raw == (
+        '{"enrichments.hbaseEnrichment.ip_src_addr":"10.0.0.1",'
+        '"enrichments.hbaseEnrichment.domain":null,"source.type":"bro"}'
+    )
+
+
+def test_failing_stellar_group_reports_its_own_unit_of_work(
+    store: MemoryLookup, geo: GeoDatabase
+) -> None:
+    config = {
+        "enrichment": {
+            "fieldMap": {
+                "stellar": {
+                    "config": {
+                        "fine": {"doubled": "timestamp * 2"},
+                        "broken": ["half := domain", "oops := 7 / 0"],
+                        "flat": "TO_UPPER(domain)",
+                    }
+                }
+            }
+        }
+    }
+    out, errors = _runner(store, geo, config).process(_message())
+    assert out is not None
+    assert out["doubled"] == 2 and out["flat"] == "EXAMPLE.COM"
+    assert "half" not in out and "oops" not in out
+    assert len(errors) == 1
+    error = errors[0]
+    assert error["failed_sensor_type"] == "error"
+    # Metron's Stellar failure text: the expression, the cause, the variables it read
+    assert error["message"] == (
+        "ENRICHMENT error with stellar failed: Unable to parse: 7 / 0 due to: / by zero"
+    )
+    assert "/ by zero" in error["exception"]
+    # {group: the variables the group reads, from the message} plus the sensor
+    assert error["raw_message"] == '{"broken":{"domain":"example.com"},"source.type":"bro"}'
+
+
+def test_unnamed_stellar_group_unit_reads_the_whole_message_through_underscore(
+    store: MemoryLookup, geo: GeoDatabase
+) -> None:
+    config = {"enrichment": {"fieldMap": {"stellar": {"config": ["n := MAP_GET('x', _) / 0"]}}}}
+    message = {"source.type": "bro", "x": 4}
+    out, errors = _runner(store, geo, config).process(message)
+    assert out == message
+    assert json.loads(errors[0]["raw_message"]) == {
+        "": {"source.type": "bro", "x": 4},
+        "source.type": "bro",
+    }
+
+
+def test_adapter_missing_from_the_stage_fails_every_message(
+    store: MemoryLookup, geo: GeoDatabase
+) -> None:
+    misplaced = {"enrichment": {"fieldMap": {"hbaseThreatIntel": ["ip_src_addr"]}}}
+    out, errors = _runner(store, geo, misplaced).process({"source.type": "bro", "other": 1})
+    assert out is None
+    assert [e["error_type"] for e in errors] == ["enrichments_error"]
+    assert errors[0]["message"].startswith(
+        "Unable to find an adapter for hbaseThreatIntel, possible adapters are: "
+    )
+    assert json.loads(errors[0]["raw_message"]) == {"source.type": "bro", "other": 1}
+
+    late = {
+        "enrichment": {"fieldMap": {"stellar": {"config": {"y": "other + 1"}}}},
+        "threatIntel": {"fieldMap": {"geo": ["ip_src_addr"]}},
+    }
+    out, errors = _runner(store, geo, late).process({"source.type": "bro", "other": 1})
+    assert out is None
+    assert [e["error_type"] for e in errors] == ["threatintel_error"]
+    assert "Unable to find an adapter for geo" in errors[0]["message"]
+    # the threat-intel stage fails on the enriched message
+    assert json.loads(errors[0]["raw_message"])["y"] == 2
+
+
+def test_type_to_column_family_and_top_level_field_lookup(geo: GeoDatabase) -> None:
+    store = MemoryLookup()
+    store.put_many(ENRICHMENT_TABLE, [("owner", "10.0.0.9", {"name": "ops"})], "fam")
+    store.put_many(ENRICHMENT_TABLE, [("owner", "10.0.0.9", {"name": "wrong"})])
+    store.put_many(THREAT_INTEL_TABLE, [("bad", "10.0.0.9", {})], "ti")
+    config = {
+        "enrichment": {
+            "fieldMap": {"hbaseEnrichment": ["net.addr"]},
+            # Metron looks a dotted field up by the part after its last dot
+            "fieldToTypeMap": {"addr": ["owner"]},
+            "config": {"typeToColumnFamily": {"owner": "fam"}},
+        },
+        "threatIntel": {
+            "fieldMap": {"hbaseThreatIntel": ["net.addr"]},
+            "fieldToTypeMap": {"addr": ["bad"]},
+            "config": {"typeToColumnFamily": {"bad": "ti"}},
+        },
+    }
+    out, errors = _runner(store, geo, config).process(
+        {"source.type": "bro", "net.addr": "10.0.0.9"}
+    )
+    assert errors == []
+    assert out is not None
+    assert out["enrichments.hbaseEnrichment.net.addr.owner.name"] == "ops"
+    assert out["threatintels.hbaseThreatIntel.net.addr.bad"] == "alert"
+    assert out["is_alert"] == "true"
+
+
+def test_stellar_failure_text_lists_the_variables_read(
+    store: MemoryLookup, geo: GeoDatabase
+) -> None:
+    config = {
+        "threatIntel": {
+            "fieldMap": {"stellar": {"config": ["n := timestamp", "bad := n / 0 + LENGTH(gone)"]}}
+        }
+    }
+    out, errors = _runner(store, geo, config).process(_message())
+    assert out is not None and "bad" not in out
+    (error,) = errors
+    assert error["error_type"] == "threatintel_error"
+    assert error["message"].startswith(
+        "THREAT_INTEL error with stellar failed: Unable to parse: n / 0 + LENGTH(gone) due to: "
+    )
+    # values as the group saw them, in Java HashSet order; an unresolved one is 'missing'
+    assert error["message"].endswith("/ by zero with relevant variables n=1,gone=missing")

@@ -18,15 +18,31 @@ boolean, or a triage rule that fails, is a ``threatintel_error`` and, as in Metr
 message is not emitted.  An alert gets ``is_alert = "true"`` and, when
 the sensor has a ``triageConfig``, the ``threat.triage.*`` fields.
 
-A sensor without a config is enriched with an empty one (nothing but ``is_alert``).  An
-adapter that fails on a field yields an ``enrichments_error`` (``threatintel_error``)
-message whose raw message is Metron's unit of work (``{"enrichments.<adapter>.<field>":
-value, "source.type": sensor}``) and the message goes on without that adapter's fields.  Adapter results are cached
-per ``(adapter, field, value)`` in a bounded LRU per stage (sizes from the global config's
-``enrichment.cache.size`` and ``threat.intel.cache.size``, 100,000 by default; entries
-expire 10 minutes after they are written, as in Metron).
+A sensor without a config is enriched with an empty one (nothing but ``is_alert``).  A
+fieldMap naming an adapter its stage lacks (the enrichment stage has ``geo``, ``host``,
+``hbaseEnrichment`` and ``stellar``; threat intel ``hbaseThreatIntel`` and ``stellar``)
+fails that stage for every message, as in Metron: an error carrying the message, and no
+message out.  ``fieldToTypeMap`` is looked up by the part of the field name after its
+last dot, and a section ``config``'s ``typeToColumnFamily`` picks a type's column family.
 
-Metron's timing fields (``adapter.*.ts``, ``parallelenricher.*.ts``) are not written.
+An adapter that fails on a field yields an ``enrichments_error`` (``threatintel_error``)
+message and the message goes on without that adapter's fields.  As in Metron, the error's
+``message`` is ``<ENRICHMENT|THREAT_INTEL> error with <adapter> failed: <cause>``, its
+``failed_sensor_type`` is ``error`` (Metron never names the sensor on these errors), and
+its raw message is Metron's unit of work plus ``source.type``: for a field adapter,
+``{"enrichments.<adapter>.<field>": value}`` for every field the adapter enriches (null
+when absent); for a Stellar group, ``{"<group>" ("" when unnamed): {each variable the
+group reads: value}}`` (the whole message when it reads ``_``), keys in Java ``HashMap``
+order so that ``raw_message`` and ``error_hash`` come out as Metron's.  Adapter results
+are cached per ``(adapter, field, value)`` in a bounded LRU per stage (sizes from the
+global config's ``enrichment.cache.size`` and ``threat.intel.cache.size``, 100,000 by
+default; entries expire 10 minutes after they are written, as in Metron).
+
+Metron's enricher also stamps timing fields on every message
+(``parallelenricher.{splitter,enrich}.{begin,end}.ts`` and
+``adapter.<adapter class>.{begin,end}.ts``, wall-clock milliseconds as strings).  They
+are deliberately not written here: they only describe Metron's thread pool, make output
+non-deterministic, and ``is_alert`` ignores them anyway.
 """
 
 from __future__ import annotations
@@ -40,15 +56,28 @@ from typing import Any
 from metron.enrichment.config import SensorEnrichmentConfig
 from metron.enrichment.geo import GeoDatabase
 from metron.enrichment.host import HostAdapter
-from metron.enrichment.lookup import ENRICHMENT_TABLE, THREAT_INTEL_TABLE, LookupStore
+from metron.enrichment.lookup import (
+    DEFAULT_COLUMN_FAMILY,
+    ENRICHMENT_TABLE,
+    THREAT_INTEL_TABLE,
+    LookupStore,
+)
 from metron.enrichment.stellar_adapter import StellarAdapter, join
 from metron.enrichment.triage import TriageEngine
-from metron.errors import ConfigError
+from metron.errors import ConfigError, MetronError
 from metron.message import SOURCE_TYPE, ErrorRecord
 from metron.stellar import StellarContext
 from metron.stellar.convert import to_string
+from metron.stellar.types import java_hashmap_order
 
-__all__ = ["DEFAULT_CACHE_SIZE", "AlertFlagError", "EnrichmentRunner", "is_alert"]
+__all__ = [
+    "DEFAULT_CACHE_SIZE",
+    "AlertFlagError",
+    "EnrichmentRunner",
+    "EnrichmentTaskError",
+    "UnknownAdapterError",
+    "is_alert",
+]
 
 #: Entries kept in the adapter cache unless the global config says otherwise.
 DEFAULT_CACHE_SIZE = 100_000
@@ -72,6 +101,61 @@ def _text(value: Any) -> str:
 
 
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
+
+
+#: The ``failed_sensor_type`` of Metron's enrichment and threat-intel errors.  Its
+#: enrichment bolt never names the sensor on a ``MetronError``, so the error keeps the
+#: default sensor type, ``error`` (odd, but what Metron writes); the sensor is in the
+#: raw message's ``source.type``.
+ERROR_SENSOR = "error"
+
+#: The adapters each stage has (Metron's enrichment topology wires these and no others).
+_ADAPTERS = {
+    "ENRICHMENT": ("geo", "host", "hbaseEnrichment", "stellar"),
+    "THREAT_INTEL": ("hbaseThreatIntel", "stellar"),
+}
+
+
+class EnrichmentTaskError(MetronError):
+    """An adapter failed on one unit of work: ``<STAGE> error with <adapter> failed: ...``
+    (Metron wraps the adapter's exception the same way)."""
+
+
+def _task_error(
+    error_type: str, strategy: str, adapter: str, unit: dict[str, Any], cause: BaseException
+) -> dict[str, Any]:
+    detail = getattr(cause, "message", None) or str(cause)
+    wrapped = EnrichmentTaskError(f"{strategy} error with {adapter} failed: {detail}")
+    wrapped.__cause__ = cause
+    wrapped.__traceback__ = cause.__traceback__
+    return ErrorRecord(
+        error_type,
+        [ERROR_SENSOR],
+        # a Java HashMap's order, so that raw_message and error_hash come out as Metron's
+        [java_hashmap_order(unit)],
+        message=str(wrapped),
+        exception=wrapped,
+    ).to_message()
+
+
+def _stage_error(error_type: str, message: dict[str, Any], error: Exception) -> dict[str, Any]:
+    """A stage that failed as a whole: the message goes nowhere, the error carries it."""
+    return ErrorRecord(error_type, [ERROR_SENSOR], [dict(message)], exception=error).to_message()
+
+
+def _unknown_adapter(field_map: Mapping[str, Any], strategy: str) -> str | None:
+    """Metron's error for a fieldMap naming an adapter the stage does not have (every
+    message then fails the stage, whether or not it has the fields)."""
+    known = _ADAPTERS[strategy]
+    for name in java_hashmap_order(dict.fromkeys(str(k) for k in field_map)):
+        if name not in known:
+            possible = ",".join(java_hashmap_order(dict.fromkeys(known)))
+            return f"Unable to find an adapter for {name}, possible adapters are: {possible}"
+    return None
+
+
+class UnknownAdapterError(ConfigError):
+    """A sensor's fieldMap names an adapter its stage does not have."""
 
 
 class AlertFlagError(ValueError):
@@ -148,6 +232,28 @@ class _Plan:
     threat_intel: list[_FieldTask]
     threat_intel_stellar: StellarAdapter
     triage: TriageEngine | None
+    #: Metron's error when a stage's fieldMap names an adapter the stage lacks
+    enrichment_problem: str | None = None
+    threat_intel_problem: str | None = None
+
+
+#: The section ``config`` key mapping an enrichment type to its column family.
+TYPE_TO_COLUMN_FAMILY = "typeToColumnFamily"
+
+
+def _column_families(section_config: Mapping[str, Any]) -> dict[str, str]:
+    """A section's ``typeToColumnFamily`` (types it does not name use the default family)."""
+    mapping = section_config.get(TYPE_TO_COLUMN_FAMILY)
+    if not isinstance(mapping, Mapping):
+        return {}
+    return {str(k): _text(v) for k, v in mapping.items() if v is not None}
+
+
+def _top_level(field: str) -> str:
+    """The ``fieldToTypeMap`` key Metron's HBase adapters look a field up by: the part
+    after its last dot (odd for dotted field names, but what Metron does: ``a.b`` finds
+    the types listed under ``b``)."""
+    return field.rpartition(".")[2]
 
 
 def _fields(value: Any) -> tuple[str, ...]:
@@ -208,14 +314,20 @@ class EnrichmentRunner:
             return {}
         return self.hosts.enrich(value)
 
-    def _hbase_enrichment(self, types: Mapping[str, list[str]]) -> Callable[..., dict[str, Any]]:
+    def _hbase_enrichment(
+        self, types: Mapping[str, list[str]], section_config: Mapping[str, Any]
+    ) -> Callable[..., dict[str, Any]]:
+        families = _column_families(section_config)
+
         def enrich(field: str, value: str) -> dict[str, Any]:
             store = self.store
             out: dict[str, Any] = {}
             if store is None:
                 return out
-            for kind in types.get(field, ()):
-                found = store.get(ENRICHMENT_TABLE, kind, value)
+            for kind in types.get(_top_level(field), ()):
+                found = store.get(
+                    ENRICHMENT_TABLE, kind, value, families.get(kind, DEFAULT_COLUMN_FAMILY)
+                )
                 if found:
                     for key, item in found.items():
                         out[f"{kind}.{key}"] = item
@@ -223,14 +335,19 @@ class EnrichmentRunner:
 
         return enrich
 
-    def _hbase_threat_intel(self, types: Mapping[str, list[str]]) -> Callable[..., dict[str, Any]]:
+    def _hbase_threat_intel(
+        self, types: Mapping[str, list[str]], section_config: Mapping[str, Any]
+    ) -> Callable[..., dict[str, Any]]:
+        families = _column_families(section_config)
+
         def enrich(field: str, value: str) -> dict[str, Any]:
             store = self.store
             out: dict[str, Any] = {}
             if store is None:
                 return out
-            for kind in types.get(field, ()):
-                if store.exists(THREAT_INTEL_TABLE, kind, value):
+            for kind in types.get(_top_level(field), ()):
+                family = families.get(kind, DEFAULT_COLUMN_FAMILY)
+                if store.exists(THREAT_INTEL_TABLE, kind, value, family):
                     out[kind] = "alert"
             return out
 
@@ -255,7 +372,9 @@ class EnrichmentRunner:
                 (
                     "hbaseEnrichment",
                     _fields(e_map["hbaseEnrichment"]),
-                    self._hbase_enrichment(config.enrichment.fieldToTypeMap),
+                    self._hbase_enrichment(
+                        config.enrichment.fieldToTypeMap, config.enrichment.config
+                    ),
                 )
             )
         threat_intel: list[_FieldTask] = []
@@ -264,7 +383,9 @@ class EnrichmentRunner:
                 (
                     "hbaseThreatIntel",
                     _fields(t_map["hbaseThreatIntel"]),
-                    self._hbase_threat_intel(config.threatIntel.fieldToTypeMap),
+                    self._hbase_threat_intel(
+                        config.threatIntel.fieldToTypeMap, config.threatIntel.config
+                    ),
                 )
             )
         triage = None
@@ -280,6 +401,8 @@ class EnrichmentRunner:
                 config, "threatIntel", context=self.context
             ),
             triage=triage,
+            enrichment_problem=_unknown_adapter(e_map, "ENRICHMENT"),
+            threat_intel_problem=_unknown_adapter(t_map, "THREAT_INTEL"),
         )
         self._plans[sensor] = plan
         return plan
@@ -315,16 +438,12 @@ class EnrichmentRunner:
                     try:
                         result = enrich(field, value)
                     except Exception as e:
-                        errors.append(
-                            ErrorRecord(
-                                error_type,
-                                [sensor],
-                                # Metron's unit of work: the enrichment key and the value
-                                [{f"{prefix}.{name}.{field}": raw, SOURCE_TYPE: sensor}],
-                                message=f"{strategy} error with {name} failed: {e}",
-                                exception=e,
-                            ).to_message()
-                        )
+                        # Metron's unit of work for a list adapter is one map of every
+                        # field the adapter enriches (null when absent), not just the
+                        # field that failed
+                        unit = {f"{prefix}.{name}.{f}": message.get(f) for f in fields}
+                        unit[SOURCE_TYPE] = sensor
+                        errors.append(_task_error(error_type, strategy, name, unit, e))
                         continue
                     cache.put(key, result, now)
                 if result:
@@ -334,15 +453,9 @@ class EnrichmentRunner:
         if stellar_adapter:
             outcome = stellar_adapter.apply(message)
             for failure in outcome.failures:
-                errors.append(
-                    ErrorRecord(
-                        error_type,
-                        [sensor],
-                        [dict(message)],
-                        message=failure.message,
-                        exception=failure.error,
-                    ).to_message()
-                )
+                unit = stellar_adapter.unit_of_work(failure.group, message)
+                unit[SOURCE_TYPE] = sensor
+                errors.append(_task_error(error_type, strategy, "stellar", unit, failure.error))
             found.update(outcome.fields)
         out = dict(message)
         if ran:  # Metron joins (dropping null and empty values) when any task ran
@@ -361,10 +474,12 @@ class EnrichmentRunner:
         try:
             plan = self._plan(sensor)
         except Exception as e:
-            errors.append(
-                ErrorRecord(ENRICHMENT_ERROR, [sensor], [dict(message)], exception=e).to_message()
-            )
+            errors.append(_stage_error(ENRICHMENT_ERROR, message, e))
             return None, errors  # as Metron: an error, no message
+        if plan.enrichment_problem is not None:
+            problem = UnknownAdapterError(plan.enrichment_problem)
+            errors.append(_stage_error(ENRICHMENT_ERROR, message, problem))
+            return None, errors
         enriched = self._stage(
             message,
             plan.enrichment,
@@ -376,6 +491,11 @@ class EnrichmentRunner:
             sensor,
             errors,
         )
+        if plan.threat_intel_problem is not None:
+            # the enrichment stage has run (and may have failed tasks); this stage fails
+            problem = UnknownAdapterError(plan.threat_intel_problem)
+            errors.append(_stage_error(THREAT_INTEL_ERROR, enriched, problem))
+            return None, errors
         result = self._stage(
             enriched,
             plan.threat_intel,
@@ -393,8 +513,6 @@ class EnrichmentRunner:
         except Exception as e:
             # as in Metron, a message that cannot be triaged is not emitted; the error
             # carries the message as it entered the threat-intel stage
-            errors.append(
-                ErrorRecord(THREAT_INTEL_ERROR, [sensor], [enriched], exception=e).to_message()
-            )
+            errors.append(_stage_error(THREAT_INTEL_ERROR, enriched, e))
             return None, errors
         return result, errors

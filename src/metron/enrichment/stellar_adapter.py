@@ -14,7 +14,10 @@ runs its assignments in order:
 * fields are written as assigned, without any prefix.
 
 A group that fails (a Stellar error) yields no fields and a :class:`GroupFailure`; the
-other groups are unaffected.  :func:`join` merges group results into the message the way
+other groups are unaffected.  The failure reads as Metron's: ``Unable to parse: <expression>
+due to: <cause>``, followed by `` with relevant variables a=1,b=missing`` when the expression
+reads variables.  :meth:`StellarAdapter.unit_of_work` gives the part of the message a group
+reads, which Metron's error messages carry.  :func:`join` merges group results into the message the way
 Metron's enricher does: later groups win, and null or empty-string values are dropped.
 Every expression is compiled once, when the adapter is built.
 """
@@ -29,7 +32,7 @@ from metron import stellar
 from metron.enrichment.config import SensorEnrichmentConfig, StellarGroup
 from metron.errors import ConfigError, MetronError
 from metron.stellar import StellarContext, StellarError
-from metron.stellar.types import java_type_name, to_java_string
+from metron.stellar.types import java_hashmap_order, java_type_name, to_java_string
 
 __all__ = [
     "GroupFailure",
@@ -69,7 +72,8 @@ class StellarResult:
     failures: list[GroupFailure] = field(default_factory=list)
 
 
-_Plan = tuple[tuple[str, Callable[..., Any]], ...]
+# (variable, evaluate, expression text, the variables it reads in Java HashSet order)
+_Plan = tuple[tuple[str, Callable[..., Any], str, tuple[str, ...]], ...]
 
 
 class StellarAdapter:
@@ -87,16 +91,25 @@ class StellarAdapter:
         self.groups: tuple[StellarGroup, ...] = tuple(groups)
         self.strategy = strategy
         plans: list[_Plan] = []
+        used: list[frozenset[str]] = []
         for group in self.groups:
             steps = []
+            names: set[str] = set()
             for assignment in group.assignments:
                 try:
                     compiled = stellar.compile(assignment.expression, context=context)
                 except StellarError as e:
                     raise ConfigError(f"{assignment.key}: invalid Stellar: {e}") from None
-                steps.append((assignment.variable, compiled.evaluate))
+                reads = compiled.variables_used
+                ordered = tuple(java_hashmap_order(dict.fromkeys(sorted(reads))))
+                steps.append(
+                    (assignment.variable, compiled.evaluate, assignment.expression, ordered)
+                )
+                names.update(reads)
             plans.append(tuple(steps))
+            used.append(frozenset(names))
         self._plans: tuple[_Plan, ...] = tuple(plans)
+        self._used: tuple[frozenset[str], ...] = tuple(used)
         # Metron's resolver layers, flattened: a later layer only fills what is null before.
         fallback: dict[str, Any] = {}
         for layer in (configuration or {}, enrichment_config or {}):
@@ -135,6 +148,20 @@ class StellarAdapter:
                 scope[key] = value
         return scope
 
+    def unit_of_work(self, group: str | None, message: Mapping[str, Any]) -> dict[str, Any]:
+        """Metron's unit of work for a group, as its error messages show it:
+        ``{<group name, "" when unnamed>: {<each variable the group reads>: value}}``
+        (the whole message when the group reads ``_``; absent variables are null)."""
+        for index, candidate in enumerate(self.groups):
+            if candidate.name == group:
+                names = self._used[index]
+                if "_" in names:
+                    segment = dict(message)
+                else:
+                    segment = {name: message.get(name) for name in sorted(names)}
+                return {"" if group is None else group: java_hashmap_order(segment)}
+        raise KeyError(group)
+
     def run_group(self, index: int, message: Mapping[str, Any]) -> dict[str, Any]:
         """The fields group ``index`` produces for ``message`` (which is not modified).
 
@@ -144,8 +171,11 @@ class StellarAdapter:
         fallback = self._fallback
         result: dict[str, Any] = {}
         maps: list[str] = []
-        for variable, evaluate in self._plans[index]:
-            value = evaluate(scope)
+        for variable, evaluate, expression, reads in self._plans[index]:
+            try:
+                value = evaluate(scope)
+            except StellarError as e:
+                raise StellarAdapterError(_failure_text(expression, reads, scope, e)) from e
             if value is None:
                 scope.pop(variable, None)
                 if variable in fallback:
@@ -202,6 +232,22 @@ class StellarAdapter:
     def __repr__(self) -> str:
         names = ", ".join("<ungrouped>" if g.name is None else g.name for g in self.groups)
         return f"StellarAdapter({self.strategy}: {names})"
+
+
+def _failure_text(
+    expression: str, reads: tuple[str, ...], scope: Mapping[str, Any], error: StellarError
+) -> str:
+    """Metron's text for an expression that failed:
+    ``Unable to parse: <expression> due to: <cause>``, then, when the expression reads
+    variables, `` with relevant variables a=1,b=missing`` (their values at the time)."""
+    text = f"Unable to parse: {expression} due to: {error.message}"
+    if not reads:
+        return text
+    values = []
+    for name in reads:
+        value = dict(scope) if name == "_" else scope.get(name)
+        values.append(f"{name}={'missing' if value is None else to_java_string(value)}")
+    return f"{text} with relevant variables {','.join(values)}"
 
 
 def join(message: MutableMapping[str, Any], fields: Mapping[str, Any]) -> None:
