@@ -15,6 +15,7 @@ from metron.enrichment.geo import GeoDatabase
 from metron.enrichment.host import HostAdapter
 from metron.enrichment.lookup import ENRICHMENT_TABLE, THREAT_INTEL_TABLE, MemoryLookup
 from metron.enrichment.runner import AlertFlagError, EnrichmentRunner, is_alert
+from metron.errors import ConfigError
 
 MILTON = {
     "city": {"geoname_id": MmdbU32(5803556), "names": {"en": "Milton"}},
@@ -318,6 +319,34 @@ def test_cached_results_expire(geo: GeoDatabase) -> None:
     now[0] = 61.0
     runner.process(_message())
     assert len(calls) == 4
+
+
+def test_cache_settings_come_from_the_global_config(store: MemoryLookup, geo: GeoDatabase) -> None:
+    configs = {"bro": parse_enrichment_config(CONFIG, "bro.json")}
+    runner = EnrichmentRunner(
+        configs,
+        {
+            "threat.intel.cache.size": "7",
+            "enrichment.cache.expiration.minutes": 2,
+            "threat.intel.cache.expiration.minutes": 0.5,
+        },
+        store,
+        geo,
+        HOSTS,
+    )
+    assert (runner.cache.size, runner.cache.ttl) == (100_000, 120.0)
+    assert (runner.threat_intel_cache.size, runner.threat_intel_cache.ttl) == (7, 30.0)
+    zero = EnrichmentRunner(configs, {"enrichment.cache.expiration.minutes": 0}, store, geo)
+    zero.process(_message())
+    assert len(zero.cache) == 0  # expiring at once: nothing is kept
+    for key, bad in [
+        ("enrichment.cache.size", "many"),
+        ("threat.intel.cache.size", -1),
+        ("enrichment.cache.expiration.minutes", True),
+        ("threat.intel.cache.expiration.minutes", "-5"),
+    ]:
+        with pytest.raises(ConfigError, match=f"global config '{key}' must be a number >= 0"):
+            EnrichmentRunner(configs, {key: bad}, store, geo)
 
 
 def test_list_adapter_unit_of_work_names_absent_fields_as_null(geo: GeoDatabase) -> None:

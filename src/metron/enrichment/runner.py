@@ -36,7 +36,8 @@ group reads: value}}`` (the whole message when it reads ``_``), keys in Java ``H
 order so that ``raw_message`` and ``error_hash`` come out as Metron's.  Adapter results
 are cached per ``(adapter, field, value)`` in a bounded LRU per stage (sizes from the
 global config's ``enrichment.cache.size`` and ``threat.intel.cache.size``, 100,000 by
-default; entries expire 10 minutes after they are written, as in Metron).
+default; entries expire 10 minutes after they are written, as in Metron, or after
+``enrichment.cache.expiration.minutes`` / ``threat.intel.cache.expiration.minutes``).
 
 Metron's enricher also stamps timing fields on every message
 (``parallelenricher.{splitter,enrich}.{begin,end}.ts`` and
@@ -87,6 +88,9 @@ CACHE_SIZE_KEY = "enrichment.cache.size"
 THREAT_INTEL_CACHE_SIZE_KEY = "threat.intel.cache.size"
 #: How long a cached adapter result lives, in seconds (Metron retains 10 minutes).
 DEFAULT_CACHE_TTL = 600.0
+#: Global-config keys changing that, in minutes (ours: Metron's expiry was fixed).
+CACHE_EXPIRATION_KEY = "enrichment.cache.expiration.minutes"
+THREAT_INTEL_CACHE_EXPIRATION_KEY = "threat.intel.cache.expiration.minutes"
 
 ENRICHMENT_ERROR = "enrichments_error"
 THREAT_INTEL_ERROR = "threatintel_error"
@@ -208,7 +212,7 @@ class _LRU:
         return entry[1]
 
     def put(self, key: Any, value: Any, now: float) -> None:
-        if self.size == 0:
+        if self.size == 0 or self.ttl <= 0:
             return
         data = self._data
         data[key] = (now + self.ttl, value)
@@ -273,7 +277,7 @@ class EnrichmentRunner:
         context: StellarContext | None = None,
         *,
         cache_size: int | None = None,
-        cache_ttl: float = DEFAULT_CACHE_TTL,
+        cache_ttl: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.configs = dict(configs)
@@ -284,20 +288,33 @@ class EnrichmentRunner:
         self.context = context
         self.clock = clock
         self.cache = _LRU(
-            self._cache_size(CACHE_SIZE_KEY) if cache_size is None else cache_size, cache_ttl
+            self._cache_setting(CACHE_SIZE_KEY, cache_size, DEFAULT_CACHE_SIZE, 1),
+            self._cache_setting(CACHE_EXPIRATION_KEY, cache_ttl, DEFAULT_CACHE_TTL, 60),
         )
         self.threat_intel_cache = _LRU(
-            self._cache_size(THREAT_INTEL_CACHE_SIZE_KEY) if cache_size is None else cache_size,
-            cache_ttl,
+            self._cache_setting(THREAT_INTEL_CACHE_SIZE_KEY, cache_size, DEFAULT_CACHE_SIZE, 1),
+            self._cache_setting(
+                THREAT_INTEL_CACHE_EXPIRATION_KEY, cache_ttl, DEFAULT_CACHE_TTL, 60
+            ),
         )
         self._plans: dict[str, _Plan] = {}
 
-    def _cache_size(self, key: str) -> int:
-        raw = self.global_config.get(key, DEFAULT_CACHE_SIZE)
+    def _cache_setting(self, key: str, given: float | None, default: float, unit: int) -> Any:
+        """A cache size (``unit`` 1, an int) or expiry (``unit`` 60: minutes in the global
+        config, seconds here): ``given`` when the caller set it, else the global config's
+        ``key``, else ``default``; a value that is not a number >= 0 is a ConfigError."""
+        if given is not None:
+            return given
+        if key not in self.global_config:
+            return default
+        raw = self.global_config[key]
         try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"global config '{key}' must be a number, not {raw!r:.60}") from None
+            value = int(raw) if unit == 1 else float(raw) * unit
+        except (TypeError, ValueError, OverflowError):
+            value = -1
+        if isinstance(raw, bool) or not value >= 0:
+            raise ConfigError(f"global config '{key}' must be a number >= 0, not {raw!r:.60}")
+        return value
 
     # -- adapters -----------------------------------------------------------------------
 
