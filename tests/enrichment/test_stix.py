@@ -262,6 +262,25 @@ def test_bad_objects_are_named_and_skipped(tmp_path: Path) -> None:
     assert "no 'pattern'" in messages[8]
 
 
+def test_a_bad_value_skips_only_itself(tmp_path: Path) -> None:
+    # Real bundles carry slips like this one (a word inside the domain value); the
+    # indicator's other observables still load, and the slip is named.
+    pattern = (
+        "[domain-name:value = 'domain bad.example' OR ipv4-addr:value = '192.0.2.7'"
+        " OR ipv4-addr:value IN ('192.0.2.8', '300.0.0.1', '192.0.2.9')]"
+    )
+    rows, report = extract(tmp_path, indicator(1, pattern))
+    assert keys(rows) == [("ip", "192.0.2.7"), ("ip", "192.0.2.8"), ("ip", "192.0.2.9")]
+    assert report.indicators == 1
+    reasons = [p.reason for p in report.bad]
+    assert len(reasons) == 2
+    assert "'domain bad.example' is not a domain name; the rest loads" == reasons[0]
+    assert "'300.0.0.1' is not an IP address" in reasons[1]
+    expired = indicator(2, pattern, valid_until="2000-01-01T00:00:00Z")
+    _, report = extract(tmp_path, expired)
+    assert (report.expired, report.bad) == (1, [])
+
+
 def test_latest_version_decides(tmp_path: Path) -> None:
     old = indicator(1, "[ipv4-addr:value = '192.0.2.1']")
     new = indicator(

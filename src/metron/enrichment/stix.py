@@ -40,9 +40,10 @@ Rules:
   as unsupported; indicators of other pattern types (Snort, YARA...) are counted as other;
 * when several versions of an indicator (same ``id``) are given, the one with the latest
   ``modified`` decides (a revoked newest version removes nothing but loads nothing);
-* an object that is not valid (no id, a pattern that does not parse, a bad timestamp or
-  observable value...) is reported as a :class:`StixProblem` (file, object id, reason) and
-  skipped;
+* an object that is not valid (no id, a pattern that does not parse, a bad timestamp, no
+  valid observable value...) is reported as a :class:`StixProblem` (file, object id,
+  reason) and skipped; a value of a valid indicator's pattern that is not a valid
+  indicator (``'domain bad.example'``) is reported and skipped, and the other values load;
 * all-or-nothing: every file is read and extracted before the store is touched, and a file
   that cannot be read, is not JSON or is not STIX content raises a :class:`ConfigError`
   with nothing written; the records are then written with one ``put_many``;
@@ -386,8 +387,9 @@ def _classify(comparison: Comparison) -> str | None:
     return None
 
 
-def _observables(comparison: Comparison) -> Iterator[tuple[str, str]]:
-    """The (type, indicator) pairs a comparison names; ValueError for a bad value."""
+def _observables(comparison: Comparison, skipped: list[str]) -> Iterator[tuple[str, str]]:
+    """The (type, indicator) pairs a comparison names; a value that is not a valid
+    indicator is described in ``skipped`` instead."""
     if comparison.negated or comparison.operator not in ("=", "IN", "ISSUBSET"):
         return
     kind = _classify(comparison)
@@ -396,7 +398,8 @@ def _observables(comparison: Comparison) -> Iterator[tuple[str, str]]:
     where = f"{comparison.object_type}:{comparison.path}"
     for value in comparison.values:
         if not isinstance(value, str) or comparison.kind not in ("str", "mixed"):
-            raise ValueError(f"{where} compared with a non-string value {value!r}")
+            skipped.append(f"{where} compared with a non-string value {value!r}")
+            continue
         if kind == "ip?":
             try:
                 yield "ip", normalize("ip", value)
@@ -404,7 +407,10 @@ def _observables(comparison: Comparison) -> Iterator[tuple[str, str]]:
                 continue  # a domain name or other reference value: not an address
         else:
             name = _HASHES[kind[len("hash:") :]] if kind.startswith("hash:") else kind
-            yield name, _normalize(name, value, where)
+            try:
+                yield name, _normalize(name, value, where)
+            except ValueError as e:
+                skipped.append(str(e))
 
 
 def _normalize(kind: str, value: str, where: str) -> str:
@@ -518,6 +524,8 @@ class _Taken:
     modified: datetime | None
     outcome: str  # "rows", "expired", "revoked", "unsupported", "other"
     rows: list[Row]
+    #: values of the pattern that are not valid indicators (the others still load)
+    skipped: list[str] = field(default_factory=list)
 
 
 def _take(obj: Mapping[str, Any], now: datetime) -> _Taken:
@@ -538,7 +546,12 @@ def _take(obj: Mapping[str, Any], now: datetime) -> _Taken:
         comparisons = parse_pattern(obj["pattern"])
     except PatternError as e:
         raise ValueError(f"bad pattern: {e}") from None
-    pairs = [pair for comparison in comparisons for pair in _observables(comparison)]
+    pairs: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for comparison in comparisons:
+        pairs.extend(_observables(comparison, skipped))
+    if skipped and not pairs:
+        raise ValueError(skipped[0])
     if revoked:
         return _Taken(modified, "revoked", [])
     if valid_until is not None and valid_until < now:
@@ -546,7 +559,8 @@ def _take(obj: Mapping[str, Any], now: datetime) -> _Taken:
     if not pairs:
         return _Taken(modified, "unsupported", [])
     value = {k: _text(obj[k]) for k in _VALUE_FIELDS if obj.get(k) is not None}
-    return _Taken(modified, "rows", [(kind, indicator, dict(value)) for kind, indicator in pairs])
+    rows = [(kind, indicator, dict(value)) for kind, indicator in pairs]
+    return _Taken(modified, "rows", rows, skipped)
 
 
 def extract_objects(
@@ -586,6 +600,8 @@ def extract_objects(
             except ValueError as e:
                 report.bad.append(StixProblem(where, label, str(e)))
                 continue
+            for reason in taken.skipped if taken.outcome == "rows" else ():
+                report.bad.append(StixProblem(where, label, f"{reason}; the rest loads"))
             order += 1
             previous = latest.get(object_id)
             if previous is not None:
