@@ -253,19 +253,33 @@ def asn_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
 def stix_command(
     files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles (JSON files).")],
     data_dir: _DATA_DIR = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
+    ] = False,
 ) -> None:
     """Load the indicators of STIX 2.1 bundles as threat intel (table threatintel).
 
     IP addresses and ranges, domains, URLs, e-mail addresses and file hashes named by
     indicator patterns become records; expired and revoked indicators are skipped.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn
+
     from metron.enrichment.stix import load_stix
 
     for path in files:
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
-    with writable_store(data_dir) as store:
-        report = load_stix(files, store)
+    with ExitStack() as stack:
+        progress = None
+        shown = progress_bar(stack, quiet, "reading STIX files", BarColumn(), MofNCompleteColumn())
+        if shown is not None:
+            bar, task = shown
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+        store = stack.enter_context(writable_store(data_dir))
+        report = load_stix(files, store, progress=progress)
     show_problems(report.bad, "bad objects")
     typer.echo(
         f"loaded {report.loaded} threat-intel records ({by_type(report.types)}) from"

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -632,11 +632,23 @@ def extract_objects(
 
 
 def extract_indicators(
-    paths: list[Path], *, now_ms: int | None = None
+    paths: list[Path],
+    *,
+    now_ms: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Row], StixLoadReport]:
     """The records of every file (nothing written) and the report of what they come to;
-    a :class:`ConfigError` for a file that cannot be read or is not STIX content."""
-    return extract_objects(((str(path), _read(path)) for path in paths), now_ms=now_ms)
+    a :class:`ConfigError` for a file that cannot be read or is not STIX content.
+    ``progress(files read, files)`` is called as each file is read."""
+
+    def sources() -> Iterator[tuple[str, list[Any]]]:
+        for done, path in enumerate(paths, 1):
+            objects = _read(path)
+            if progress is not None:
+                progress(done, len(paths))
+            yield str(path), objects
+
+    return extract_objects(sources(), now_ms=now_ms)
 
 
 def load_stix(
@@ -646,9 +658,11 @@ def load_stix(
     now_ms: int | None = None,
     table: str = THREAT_INTEL_TABLE,
     column_family: str = DEFAULT_COLUMN_FAMILY,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StixLoadReport:
     """Load the indicators of every STIX file of ``paths`` into ``table`` (see the module
-    docstring); every file is extracted before one ``put_many`` writes the records."""
-    rows, report = extract_indicators(list(paths), now_ms=now_ms)
+    docstring); every file is extracted before one ``put_many`` writes the records.
+    ``progress(files read, files)`` follows the reading."""
+    rows, report = extract_indicators(list(paths), now_ms=now_ms, progress=progress)
     report.loaded = store.put_many(table, rows, column_family) if rows else 0
     return report
