@@ -13,7 +13,12 @@ from netaddr import IPSet
 from metron.enrichment.config import parse_enrichment_config
 from metron.enrichment.geo import GeoDatabase
 from metron.enrichment.host import HostAdapter
-from metron.enrichment.lookup import ENRICHMENT_TABLE, THREAT_INTEL_TABLE, MemoryLookup
+from metron.enrichment.lookup import (
+    ENRICHMENT_TABLE,
+    THREAT_INTEL_TABLE,
+    MemoryLookup,
+    SqliteLookup,
+)
 from metron.enrichment.runner import AlertFlagError, EnrichmentRunner, is_alert
 from metron.errors import ConfigError
 
@@ -475,3 +480,48 @@ def test_stellar_failure_text_lists_the_variables_read(
     )
     # values as the group saw them, in Java HashSet order; an unresolved one is 'missing'
     assert error["message"].endswith("/ by zero with relevant variables n=1,gone=missing")
+
+
+def test_a_load_by_another_process_applies_within_a_second(
+    tmp_path: Path, geo: GeoDatabase
+) -> None:
+    now = [0.0]
+    reader = SqliteLookup(tmp_path / "lookup.db", clock=lambda: now[0])
+    runner = EnrichmentRunner(
+        {"bro": parse_enrichment_config(CONFIG, "bro.json")},
+        {},
+        reader,
+        geo,
+        HOSTS,
+        clock=lambda: now[0],
+    )
+    out, _ = runner.process(_message())
+    assert out is not None and "is_alert" not in out  # cached: 10.0.0.1 is not known bad
+    with SqliteLookup(tmp_path / "lookup.db") as loader:  # another connection, as a loader
+        loader.put_many(THREAT_INTEL_TABLE, [("zeus", "10.0.0.1", {})])
+    now[0] = 0.5
+    out, _ = runner.process(_message())
+    assert out is not None and "is_alert" not in out  # not yet checked
+    now[0] = 1.5
+    out, _ = runner.process(_message())
+    assert out is not None
+    assert out["threatintels.hbaseThreatIntel.ip_src_addr.zeus"] == "alert"
+    reader.close()
+
+
+def test_store_generation_moves_with_loads(tmp_path: Path) -> None:
+    memory = MemoryLookup()
+    before = memory.generation()
+    memory.put_many(ENRICHMENT_TABLE, [("asset", "x", {})])
+    assert memory.generation() != before
+    with (
+        SqliteLookup(tmp_path / "l.db", refresh_ms=0) as one,
+        SqliteLookup(tmp_path / "l.db", refresh_ms=0) as other,
+    ):
+        seen = one.generation()
+        assert one.generation() == seen  # nothing happened
+        other.put_many(ENRICHMENT_TABLE, [("asset", "y", {})])
+        assert one.generation() != seen  # another connection's commit
+        seen = one.generation()
+        one.put_many(ENRICHMENT_TABLE, [("asset", "z", {})])
+        assert one.generation() != seen  # its own write

@@ -274,7 +274,7 @@ def test_a_bad_value_skips_only_itself(tmp_path: Path) -> None:
     assert report.indicators == 1
     reasons = [p.reason for p in report.bad]
     assert len(reasons) == 2
-    assert "'domain bad.example' is not a domain name; the rest loads" == reasons[0]
+    assert reasons[0] == "'domain bad.example' is not a domain name; the rest loads"
     assert "'300.0.0.1' is not an IP address" in reasons[1]
     expired = indicator(2, pattern, valid_until="2000-01-01T00:00:00Z")
     _, report = extract(tmp_path, expired)

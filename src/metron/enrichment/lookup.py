@@ -106,6 +106,11 @@ class LookupStore(Protocol):
         """Store ``(type, indicator, value map)`` rows, replacing existing ones; the count."""
         ...
 
+    def generation(self) -> int:
+        """A number that changes when the store's contents may have changed (a load by this
+        or another process), so that callers caching answers know to drop them."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...
@@ -157,6 +162,7 @@ class MemoryLookup(_Base):
     def __init__(self) -> None:
         self._rows: dict[tuple[str, str, str, str], str] = {}
         self._lock = threading.Lock()
+        self._generation = 0
 
     def get(
         self,
@@ -188,7 +194,11 @@ class MemoryLookup(_Base):
         with self._lock:
             for t, cf, kind, indicator, text in encoded:
                 self._rows[(t, cf, kind, indicator)] = text
+            self._generation += 1
         return len(encoded)
+
+    def generation(self) -> int:
+        return self._generation
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -266,6 +276,7 @@ class SqliteLookup(_Base):
             raise OSError(f"{self.path}: not a usable lookup store: {e}") from None
         self._version = self._data_version()
         self._next_check = clock() + self._refresh
+        self._generation = 0
 
     @classmethod
     def in_data_dir(cls, directory: Path | None = None, **options: Any) -> SqliteLookup:
@@ -282,6 +293,7 @@ class SqliteLookup(_Base):
         if version != self._version:
             self._version = version
             self._cache.clear()
+            self._generation += 1
 
     def _lookup(self, key: tuple[str, str, str, str]) -> Any:
         """The cache entry for ``key``, read from the database when not cached."""
@@ -357,7 +369,17 @@ class SqliteLookup(_Base):
             cache = self._cache
             for t, cf, kind, indicator, _text in batch:
                 cache.pop((t, cf, kind, indicator), None)
+            self._generation += 1
         return len(batch)
+
+    def generation(self) -> int:
+        """Changes after this store's own writes and, noticed within ``refresh_ms``, after
+        another connection's commits."""
+        with self._lock:
+            now = self._clock()
+            if now >= self._next_check:
+                self._check_changes(now)
+            return self._generation
 
     def __len__(self) -> int:
         with self._lock:

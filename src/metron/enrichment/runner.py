@@ -38,6 +38,8 @@ are cached per ``(adapter, field, value)`` in a bounded LRU per stage (sizes fro
 global config's ``enrichment.cache.size`` and ``threat.intel.cache.size``, 100,000 by
 default; entries expire 10 minutes after they are written, as in Metron, or after
 ``enrichment.cache.expiration.minutes`` / ``threat.intel.cache.expiration.minutes``).
+Both caches are dropped when the lookup store reports a load (checked every
+:data:`STORE_CHECK_INTERVAL` seconds), so new reference data applies without waiting.
 
 Metron's enricher also stamps timing fields on every message
 (``parallelenricher.{splitter,enrich}.{begin,end}.ts`` and
@@ -88,6 +90,9 @@ CACHE_SIZE_KEY = "enrichment.cache.size"
 THREAT_INTEL_CACHE_SIZE_KEY = "threat.intel.cache.size"
 #: How long a cached adapter result lives, in seconds (Metron retains 10 minutes).
 DEFAULT_CACHE_TTL = 600.0
+#: How often, in seconds, the runner asks the lookup store whether a load changed it (and
+#: then drops its cached adapter results, so new reference data applies at once).
+STORE_CHECK_INTERVAL = 1.0
 #: Global-config keys changing that, in minutes (ours: Metron's expiry was fixed).
 CACHE_EXPIRATION_KEY = "enrichment.cache.expiration.minutes"
 THREAT_INTEL_CACHE_EXPIRATION_KEY = "threat.intel.cache.expiration.minutes"
@@ -222,6 +227,9 @@ class _LRU:
     def __len__(self) -> int:
         return len(self._data)
 
+    def clear(self) -> None:
+        self._data.clear()
+
 
 # (adapter name, fields, the function from (field, text value) to the result fields)
 _FieldTask = tuple[str, tuple[str, ...], Callable[[str, str], dict[str, Any]]]
@@ -298,6 +306,23 @@ class EnrichmentRunner:
             ),
         )
         self._plans: dict[str, _Plan] = {}
+        self._store_generation = store.generation() if store is not None else 0
+        self._next_store_check = clock() + STORE_CHECK_INTERVAL
+
+    def _check_store(self) -> None:
+        """Drop the cached adapter results when the lookup store has changed since they
+        were cached: a new threat-intel or enrichment load applies within
+        :data:`STORE_CHECK_INTERVAL` seconds, not when the entries expire.  (Metron waited
+        for expiry.)"""
+        now = self.clock()
+        if now < self._next_store_check or self.store is None:
+            return
+        self._next_store_check = now + STORE_CHECK_INTERVAL
+        generation = self.store.generation()
+        if generation != self._store_generation:
+            self._store_generation = generation
+            self.cache.clear()
+            self.threat_intel_cache.clear()
 
     def _cache_setting(self, key: str, given: float | None, default: float, unit: int) -> Any:
         """A cache size (``unit`` 1, an int) or expiry (``unit`` 60: minutes in the global
@@ -488,6 +513,7 @@ class EnrichmentRunner:
         errors: list[dict[str, Any]] = []
         if sensor is None:
             sensor = _text(message.get(SOURCE_TYPE))
+        self._check_store()
         try:
             plan = self._plan(sensor)
         except Exception as e:
