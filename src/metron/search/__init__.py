@@ -1,0 +1,1 @@
+"""The alert store: indexing, Lucene search, updates and meta-alerts."""
