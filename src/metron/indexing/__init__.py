@@ -1,0 +1,1 @@
+"""Indexing: where enriched messages are stored (the alert store and the data lake)."""
