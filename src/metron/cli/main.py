@@ -7,9 +7,11 @@ import sys
 import typer
 
 from metron.cli import enrich as enrich_cli
+from metron.cli import lake as lake_cli
 from metron.cli import load as load_cli
 from metron.cli import load_misp, load_taxii
 from metron.cli import parse as parse_cli
+from metron.cli import search as search_cli
 from metron.cli import stellar as stellar_cli
 from metron.errors import MetronError
 
@@ -25,9 +27,15 @@ app = typer.Typer(
 app.add_typer(stellar_cli.app, name="stellar")
 app.command("parse")(parse_cli.parse_command)
 app.command("enrich")(enrich_cli.enrich_command)
+app.command("hunt")(lake_cli.hunt_command)
+app.add_typer(lake_cli.app, name="lake")
 load_cli.app.command("misp")(load_misp.misp_command)
 load_cli.app.command("taxii")(load_taxii.taxii_command)
 app.add_typer(load_cli.app, name="load")
+app.command("index")(search_cli.index_command)
+app.command("search")(search_cli.search_command)
+app.add_typer(search_cli.alert_app, name="alert")
+app.add_typer(search_cli.metaalert_app, name="metaalert")
 
 
 def main() -> None:

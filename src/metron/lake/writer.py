@@ -1,0 +1,248 @@
+"""Enriched messages into the Parquet lake: ``<root>/sensor=<sensor>/dt=<YYYY-MM-DD>/*.parquet``.
+
+Each flush writes one zstd-compressed file per (sensor, day) in the batch, named
+``part-<epoch ms>-<8 hex>.parquet``.  A file is written under ``<root>/.tmp/`` and renamed
+into its partition, so a reader (or :func:`metron.lake.retention.compact`) only ever sees
+whole files, and a partition directory only ever gains files by an atomic rename.
+
+The day is the UTC day of the message's ``timestamp`` (epoch milliseconds).  A message
+without a usable timestamp (absent, null, not a number, or outside years 1-9999) goes to the
+UTC day of the flush that writes it.
+
+Columns keep the messages' field names, dots and all (``enrichments.geo.ip_dst_addr.city``).
+A file has the columns its batch has, so the schema grows as fields appear; readers unify
+files by column name and read a field a file lacks as NULL.  Types, per batch and field:
+
+* all strings, all booleans, all integers (int64), all floats: that type; integers mixed
+  with floats are floats;
+* lists and objects are JSON text (query them with DuckDB's ``json_extract``), always, so a
+  field keeps one type from file to file;
+* any other mixture (``80`` and ``"http"``, ``true`` and ``1``), or an integer beyond int64:
+  a string column, strings as they are and other values as their JSON text (``80``,
+  ``true``, ``[1,2]``);
+* a field that is null (or absent) throughout the batch is left out of the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import date, timedelta
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from metron.errors import MetronError
+
+__all__ = ["DEFAULT_BATCH_SIZE", "LakeWriter", "check_sensor", "partition_dir"]
+
+DEFAULT_BATCH_SIZE = 100_000
+_DAY_MS = 86_400_000
+_EPOCH = date(1970, 1, 1)
+_FIRST_DAY = (date.min - _EPOCH).days
+_LAST_DAY = (date.max - _EPOCH).days
+_SENSOR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_SIMPLE = {pa.string(), pa.int64(), pa.float64(), pa.bool_()}
+
+
+def check_sensor(sensor: str) -> str:
+    """``sensor`` if it can name a partition (letters, digits, ``_ . -``, not starting with
+    a dot or dash), else a :class:`MetronError`."""
+    if not _SENSOR.fullmatch(sensor):
+        raise MetronError(
+            f"sensor name {sensor!r} cannot name a lake partition: use letters, digits,"
+            " '_', '.' and '-', starting with a letter, digit or '_'"
+        )
+    return sensor
+
+
+def partition_dir(root: Path, sensor: str, day: date) -> Path:
+    """The directory of ``sensor``'s messages of ``day``."""
+    return root / f"sensor={sensor}" / f"dt={day.isoformat()}"
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
+    except TypeError:  # an integer beyond 64 bits, which orjson refuses
+        return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def _column(values: list[Any]) -> pa.Array | None:
+    """One column of a batch by the module's type rule; None when all null."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    if not types:
+        return None
+    kind: pa.DataType | None = None
+    if types == {str}:
+        kind = pa.string()
+    elif types == {bool}:
+        kind = pa.bool_()
+    elif types == {int}:
+        kind = pa.int64()
+    elif types <= {int, float}:
+        kind = pa.float64()
+    if kind is not None:
+        try:
+            return pa.array(values, kind)
+        except (OverflowError, pa.ArrowInvalid):
+            pass  # an integer beyond int64: text, below
+    return pa.array([_json_text(v) for v in values], pa.string())
+
+
+def _table(messages: list[dict[str, Any]]) -> pa.Table:
+    """The batch as a table.  pyarrow's own inference is the fast path; it refuses mixed
+    types, and makes lists and structs, which are redone column by column."""
+    try:
+        table = pa.Table.from_struct_array(pa.array(messages))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        names = list(dict.fromkeys(name for m in messages for name in m))
+        arrays, kept = [], []
+        for name in names:
+            array = _column([m.get(name) for m in messages])
+            if array is not None:
+                arrays.append(array)
+                kept.append(name)
+        return pa.Table.from_arrays(arrays, names=kept)
+    for index in reversed(range(table.num_columns)):
+        field = table.schema.field(index)
+        if field.type in _SIMPLE:
+            continue
+        array = _column([m.get(field.name) for m in messages])
+        table = (
+            table.remove_column(index)
+            if array is None
+            else table.set_column(index, field.name, array)
+        )
+    return table
+
+
+def _days(messages: list[dict[str, Any]], table: pa.Table, today: int) -> np.ndarray:
+    """Each row's UTC day number (days since 1970-01-01); ``today`` where unusable."""
+    kind = table.schema.field("timestamp").type if "timestamp" in table.column_names else None
+    if kind == pa.int64() or kind == pa.float64():
+        values = table.column("timestamp").to_numpy().astype(np.float64)
+    else:
+        raw = [m.get("timestamp") for m in messages]
+        values = np.array(
+            [v if type(v) is int or type(v) is float else np.nan for v in raw], np.float64
+        )
+    with np.errstate(invalid="ignore"):
+        days = np.floor_divide(values, _DAY_MS)
+    bad = ~np.isfinite(days) | (days < _FIRST_DAY) | (days > _LAST_DAY)
+    days[bad] = today
+    return days.astype(np.int64)
+
+
+class LakeWriter:
+    """Buffers each sensor's messages and writes them to the lake in batches.
+
+    ``write`` flushes a sensor whenever it holds ``batch_size`` messages; ``flush`` writes
+    all that is buffered; ``close`` (or leaving the ``with`` block) flushes.  Messages are
+    held by reference until flushed: do not change them after ``write``.  Not thread-safe;
+    several writers (processes) may share a root, since file names never collide.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        compression: str = "zstd",
+        compression_level: int | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise MetronError(f"batch_size must be at least 1, not {batch_size}")
+        self.root = Path(root)
+        self.batch_size = batch_size
+        self.compression = compression
+        self.compression_level = compression_level
+        self.files_written: list[Path] = []
+        self.rows_written = 0
+        self._buffers: dict[str, list[dict[str, Any]]] = {}
+
+    def write(self, sensor: str, messages: Iterable[dict[str, Any]]) -> None:
+        """Buffer ``sensor``'s ``messages``, writing full batches as they fill."""
+        buffer = self._buffers.get(sensor)
+        if buffer is None:
+            buffer = self._buffers[check_sensor(sensor)] = []
+        items = iter(messages)
+        while True:
+            buffer.extend(islice(items, self.batch_size - len(buffer)))
+            if len(buffer) < self.batch_size:
+                return
+            self._flush_sensor(sensor)
+            buffer = self._buffers[sensor]
+
+    def flush(self) -> list[Path]:
+        """Write everything buffered; the files written."""
+        written: list[Path] = []
+        for sensor in list(self._buffers):
+            written += self._flush_sensor(sensor)
+        return written
+
+    def close(self) -> None:
+        """Flush; the writer may still be used afterwards."""
+        self.flush()
+
+    def __enter__(self) -> LakeWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _flush_sensor(self, sensor: str) -> list[Path]:
+        messages = self._buffers.get(sensor)
+        if not messages:
+            return []
+        self._buffers[sensor] = []
+        now_ms = int(time.time() * 1000)
+        table = _table(messages)
+        days = _days(messages, table, now_ms // _DAY_MS)
+        written = []
+        unique = np.unique(days)
+        for day in unique:
+            part = table if len(unique) == 1 else table.filter(pa.array(days == day))
+            target = partition_dir(self.root, sensor, _EPOCH + timedelta(days=int(day)))
+            written.append(self._write_file(part, target, now_ms))
+        self.files_written += written
+        self.rows_written += len(messages)
+        return written
+
+    def _write_file(self, table: pa.Table, directory: Path, now_ms: int) -> Path:
+        name = f"part-{now_ms}-{uuid.uuid4().hex[:8]}.parquet"
+        staging = self.root / ".tmp"
+        staging.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = staging / f"{name}.tmp"
+        try:
+            pq.write_table(
+                table,
+                temporary,
+                compression=self.compression,
+                compression_level=self.compression_level,
+            )
+            target = directory / name
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return target

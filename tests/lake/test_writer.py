@@ -1,0 +1,137 @@
+"""LakeWriter: partitions by sensor and UTC day, zstd files renamed into place, a schema
+that grows by batch, and the type rule for mixed values, lists and objects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from metron.errors import MetronError
+from metron.lake.writer import LakeWriter, check_sensor
+
+# 2026-03-01T23:59:59.999Z and one millisecond later
+LATE = int(datetime(2026, 3, 1, 23, 59, 59, 999000, tzinfo=UTC).timestamp() * 1000)
+NEXT = LATE + 1
+
+
+def files(root: Path) -> list[Path]:
+    return sorted(root.glob("sensor=*/dt=*/*.parquet"))
+
+
+def read(path: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = pq.read_table(path).to_pylist()
+    return rows
+
+
+def test_partitions_by_sensor_and_utc_day(tmp_path: Path) -> None:
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [{"timestamp": LATE, "n": 1}, {"timestamp": NEXT, "n": 2}])
+        writer.write("snort", [{"timestamp": NEXT, "n": 3}])
+    layout = {p.parent.relative_to(tmp_path).as_posix(): read(p) for p in files(tmp_path)}
+    assert layout == {
+        "sensor=bro/dt=2026-03-01": [{"timestamp": LATE, "n": 1}],
+        "sensor=bro/dt=2026-03-02": [{"timestamp": NEXT, "n": 2}],
+        "sensor=snort/dt=2026-03-02": [{"timestamp": NEXT, "n": 3}],
+    }
+    assert writer.rows_written == 3
+
+
+def test_a_message_without_a_usable_timestamp_goes_to_the_day_it_is_written(
+    tmp_path: Path,
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [{"a": 1}, {"timestamp": None, "a": 2}, {"timestamp": 10**20, "a": 3}])
+        writer.write("yaf", [{"timestamp": "soon"}, {"timestamp": float("nan")}])
+    days = {p.parent.name for p in files(tmp_path)}
+    assert days == {f"dt={today}"}
+
+
+def test_files_are_zstd_with_unique_names_and_no_partial_files_remain(tmp_path: Path) -> None:
+    with LakeWriter(tmp_path, batch_size=2) as writer:
+        writer.write("bro", ({"timestamp": LATE, "i": i} for i in range(5)))
+        assert len(files(tmp_path)) == 2  # two full batches written on the way
+    written = files(tmp_path)
+    assert len(written) == 3 and len({p.name for p in written}) == 3
+    assert all(p.name.startswith("part-") and p.suffix == ".parquet" for p in written)
+    for path in written:
+        column = pq.ParquetFile(path).metadata.row_group(0).column(0)
+        assert column.compression == "ZSTD"
+    assert list((tmp_path / ".tmp").iterdir()) == []
+    assert sorted(r["i"] for p in written for r in read(p)) == [0, 1, 2, 3, 4]
+
+
+def test_the_schema_grows_by_batch(tmp_path: Path) -> None:
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [{"timestamp": LATE, "ip_src_addr": "10.0.0.1"}])
+        writer.flush()
+        writer.write("bro", [{"timestamp": LATE, "ip_src_addr": "10.0.0.2", "new.field": 7}])
+    first, second = (pq.read_schema(p).names for p in files(tmp_path))
+    assert sorted([first, second], key=len) == [
+        ["timestamp", "ip_src_addr"],
+        ["timestamp", "ip_src_addr", "new.field"],
+    ]
+
+
+def test_column_types_follow_the_documented_rule(tmp_path: Path) -> None:
+    messages = [
+        {"s": "a", "i": 1, "f": 1.5, "b": True, "num": 1, "mixed": 80},
+        {"s": "b", "i": 2, "f": 2.0, "b": False, "num": 2.5, "mixed": "http", "none": None},
+        {"list": [1, "x"], "obj": {"k": [1]}, "flag": True, "big": 2**70},
+        {"list": ["y"], "flag": 1, "big": 1},
+    ]
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", ({"timestamp": LATE, **m} for m in messages))
+    table = pq.read_table(files(tmp_path)[0])
+    types = {f.name: f.type for f in table.schema}
+    assert types == {
+        "timestamp": pa.int64(),
+        "s": pa.string(),
+        "i": pa.int64(),
+        "f": pa.float64(),
+        "b": pa.bool_(),
+        "num": pa.float64(),
+        "mixed": pa.string(),
+        "list": pa.string(),
+        "obj": pa.string(),
+        "flag": pa.string(),
+        "big": pa.string(),
+    }  # "none", null throughout, is left out
+    columns = table.to_pydict()
+    assert columns["mixed"][:2] == ["80", "http"]
+    assert columns["list"][2:] == ['[1,"x"]', '["y"]']
+    assert columns["obj"][2] == '{"k":[1]}'
+    assert columns["flag"][2:] == ["true", "1"]
+    assert columns["big"][2:] == [str(2**70), "1"]
+
+
+def test_lists_and_objects_are_json_text_even_when_uniform(tmp_path: Path) -> None:
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [{"timestamp": LATE, "tags": ["a", "b"], "geo": {"city": "Oslo"}}])
+    assert read(files(tmp_path)[0]) == [
+        {"timestamp": LATE, "tags": '["a","b"]', "geo": '{"city":"Oslo"}'}
+    ]
+
+
+def test_dotted_field_names_are_kept(tmp_path: Path) -> None:
+    field = "enrichments.geo.ip_dst_addr.city"
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [{"timestamp": LATE, field: "Berlin"}])
+    assert read(files(tmp_path)[0]) == [{"timestamp": LATE, field: "Berlin"}]
+
+
+@pytest.mark.parametrize("name", ["", "../x", "a/b", ".hidden", "-x", "a*", "sensor=x"])
+def test_a_sensor_name_that_cannot_name_a_partition_is_refused(name: str) -> None:
+    with pytest.raises(MetronError, match="cannot name a lake partition"):
+        check_sensor(name)
+
+
+def test_nothing_buffered_writes_nothing(tmp_path: Path) -> None:
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [])
+        assert writer.flush() == []
+    assert files(tmp_path) == []
