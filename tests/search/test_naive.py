@@ -1,4 +1,5 @@
-"""NaiveIndex, the reference twin: Lucene queries over a fixed set of Metron-like alerts.
+"""NaiveIndex, the reference twin, and ColumnIndex, the fast engine, held to the same
+answers: Lucene queries over a fixed set of Metron-like alerts.
 
 Every expected id set below was worked out by reading DOCS, not by running the code."""
 
@@ -10,7 +11,7 @@ import pytest
 
 from metron.search.lucene import parse
 from metron.search.naive import NaiveIndex
-from metron.search.query import GroupSpec, MatchAll, SortField
+from metron.search.query import GroupSpec, Index, MatchAll, SortField
 
 BRO_28, BRO_29 = "bro_index_2026.11.28", "bro_index_2026.11.29"
 SNORT_28, SNORT_29 = "snort_index_2026.11.28", "snort_index_2026.11.29"
@@ -153,23 +154,25 @@ CASES: list[tuple[str, set[int]]] = [
 ]
 
 
-@pytest.fixture
-def index() -> NaiveIndex:
-    built = NaiveIndex()
+@pytest.fixture(params=["naive", "engine"])
+def index(request: pytest.FixtureRequest) -> Index:
+    from metron.search.engine import ColumnIndex
+
+    built: Index = NaiveIndex() if request.param == "naive" else ColumnIndex()
     for doc_id, (name, doc) in DOCS.items():
         built.add(doc_id, name, doc)
     return built
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES, ids=[query for query, _ in CASES])
-def test_query(index: NaiveIndex, query: str, expected: set[int]) -> None:
+def test_query(index: Index, query: str, expected: set[int]) -> None:
     hits = index.search(parse(query), limit=100)
     assert set(hits.ids) == expected
     assert hits.total == len(expected)
     assert hits.ids == sorted(hits.ids)  # no sort: insertion order
 
 
-def test_len_and_delete(index: NaiveIndex) -> None:
+def test_len_and_delete(index: Index) -> None:
     assert len(index) == 12
     index.delete(7)
     index.delete(7)  # deleting twice is harmless
@@ -181,7 +184,7 @@ def test_len_and_delete(index: NaiveIndex) -> None:
     }
 
 
-def test_indices_patterns(index: NaiveIndex) -> None:
+def test_indices_patterns(index: Index) -> None:
     assert index.search(MatchAll(), indices=["snort_*"], limit=100).ids == [4, 5, 8, 12]
     assert index.search(MatchAll(), indices=[BRO_29, "error_*"], limit=100).ids == [3, 6, 7, 10, 11]
     assert index.search(MatchAll(), indices=["nothing*"]).total == 0
@@ -189,7 +192,7 @@ def test_indices_patterns(index: NaiveIndex) -> None:
     assert index.search(parse("is_alert:true"), indices=["*_2026.11.29"]).ids == [7, 12]
 
 
-def test_sort_numbers_missing_last_ties_in_insertion_order(index: NaiveIndex) -> None:
+def test_sort_numbers_missing_last_ties_in_insertion_order(index: Index) -> None:
     score = "threat.triage.score"
     asc = index.search(MatchAll(), sort=[SortField(score, "asc")], limit=100)
     assert asc.ids == [8, 11, 1, 9, 4, 7, 2, 12, 5, 3, 6, 10]
@@ -197,7 +200,7 @@ def test_sort_numbers_missing_last_ties_in_insertion_order(index: NaiveIndex) ->
     assert desc.ids == [5, 2, 12, 7, 4, 9, 1, 11, 8, 3, 6, 10]
 
 
-def test_sort_mixed_numbers_and_strings(index: NaiveIndex) -> None:
+def test_sort_mixed_numbers_and_strings(index: Index) -> None:
     port = "ip_dst_port"
     asc = index.search(MatchAll(), sort=[SortField(port, "asc")], limit=100)
     assert asc.ids == [8, 4, 2, 1, 11, 3, 12, 5, 7, 9, 6, 10]
@@ -205,7 +208,7 @@ def test_sort_mixed_numbers_and_strings(index: NaiveIndex) -> None:
     assert desc.ids == [9, 7, 5, 3, 12, 11, 1, 2, 4, 8, 6, 10]
 
 
-def test_sort_several_keys_and_paging(index: NaiveIndex) -> None:
+def test_sort_several_keys_and_paging(index: Index) -> None:
     sort = [SortField("source.type", "asc"), SortField("timestamp", "desc")]
     full = [11, 9, 7, 3, 2, 1, 10, 6, 12, 8, 5, 4]
     assert index.search(MatchAll(), sort=sort, limit=100).ids == full
@@ -217,7 +220,7 @@ def test_sort_several_keys_and_paging(index: NaiveIndex) -> None:
     assert index.search(MatchAll()).ids == list(range(1, 11))  # default limit 10
 
 
-def test_facets_over_all_matches(index: NaiveIndex) -> None:
+def test_facets_over_all_matches(index: Index) -> None:
     hits = index.search(
         parse("is_alert:true"),
         limit=1,
@@ -236,7 +239,7 @@ def test_facets_over_all_matches(index: NaiveIndex) -> None:
     assert list(hits.facets["threat.triage.score"]) == ["85.0", "50", "70.25", "95.5"]
 
 
-def test_group_nested_with_scores(index: NaiveIndex) -> None:
+def test_group_nested_with_scores(index: Index) -> None:
     groups = index.group(
         MatchAll(),
         [GroupSpec("source.type"), GroupSpec("is_alert", "term", "asc")],
@@ -265,7 +268,7 @@ def test_group_nested_with_scores(index: NaiveIndex) -> None:
     ]
 
 
-def test_group_multi_valued_field_and_orders(index: NaiveIndex) -> None:
+def test_group_multi_valued_field_and_orders(index: Index) -> None:
     def keys(order_by: Any, order: Any) -> list[tuple[str, int]]:
         found = index.group(MatchAll(), [GroupSpec("tags", order_by, order)])
         assert all(group["score"] == 0.0 and "groups" not in group for group in found)
@@ -279,7 +282,7 @@ def test_group_multi_valued_field_and_orders(index: NaiveIndex) -> None:
     assert alerts == [{"key": "snort", "total": 3, "score": 0.0}]
 
 
-def test_fields_and_kinds(index: NaiveIndex) -> None:
+def test_fields_and_kinds(index: Index) -> None:
     fields = index.fields()
     assert fields["ip_src_addr"] == {"ip"}
     assert fields["ip_dst_port"] == {"integer", "string"}

@@ -111,13 +111,15 @@ def index_command(
             stack.enter_context(errors.open("wb")) if errors is not None else sys.stderr.buffer
         )
         batch: list[dict[str, Any]] = []
+        raws: list[bytes | None] = []  # each line as read, stored as it is when unchanged
 
         def flush() -> None:
             if store is not None and config.alert_store is not None:
-                store.add_many((config.alert_store.index, m) for m in batch)
+                store.add_many(((config.alert_store.index, m) for m in batch), raws)
             if lake is not None and config.lake is not None:
                 lake.write(config.lake.index, batch)
             batch.clear()
+            raws.clear()
 
         for path in paths:
             stream: IO[bytes] = (
@@ -134,9 +136,11 @@ def index_command(
                     failed += 1
                     continue
                 # Metron's messages carry both; a hand-made line may not
+                changed = "source.type" not in message or "guid" not in message
                 message.setdefault("source.type", sensor)
                 message.setdefault("guid", str(uuid.uuid4()))
                 batch.append(message)
+                raws.append(None if changed else line)
                 indexed += 1
                 if len(batch) >= batch_size:
                     flush()

@@ -162,7 +162,7 @@ class LakeWriter:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         compression: str = "zstd",
-        compression_level: int | None = None,
+        compression_level: int | None = 1,
     ) -> None:
         if batch_size < 1:
             raise MetronError(f"batch_size must be at least 1, not {batch_size}")
@@ -239,6 +239,9 @@ class LakeWriter:
                 temporary,
                 compression=self.compression,
                 compression_level=self.compression_level,
+                # measured on Metron-like batches: no dictionary pages is both faster to
+                # write and smaller once zstd has had its go
+                use_dictionary=False,
             )
             target = directory / name
             os.replace(temporary, target)

@@ -49,6 +49,7 @@ import jsonpointer
 import orjson
 
 from metron.errors import MetronError
+from metron.search.keys import KeyMap, doc_key
 from metron.search.lucene import parse
 from metron.search.query import (
     Bool,
@@ -97,7 +98,6 @@ CREATE TABLE IF NOT EXISTS docs (
     doc BLOB NOT NULL,
     retired_by INTEGER
 );
-CREATE INDEX IF NOT EXISTS docs_by_guid ON docs (guid, sensor) WHERE retired_by IS NULL;
 CREATE INDEX IF NOT EXISTS docs_retired ON docs (retired_by) WHERE retired_by IS NOT NULL;
 CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY,
@@ -123,7 +123,14 @@ class DocumentNotFound(MetronError):
 
 
 def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # keys that are not strings (from a hand-made request)
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+#: A version just written: (id, index name, document, its key in the key map).
+Written = tuple[int, str, Mapping[str, Any], int]
 
 
 def _now_ms() -> int:
@@ -202,11 +209,17 @@ class AlertStore:
             check_same_thread=False,
             timeout=30.0,
         )
+        # large pages suit the ~1 KB documents (set before the first table is made)
+        self._conn.execute("PRAGMA page_size=16384")
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA cache_size=-65536")
         self._conn.executescript(_SCHEMA)
         self._snapshot_max = 0
+        self._keys: KeyMap | None = None
         self.index: Index = index if index is not None else self._open_index()
+        if self._keys is None:
+            self._keys = self._rebuild_keys(self._snapshot_max)
         self._caught_up = self._snapshot_max
         self._catch_up()
 
@@ -233,8 +246,19 @@ class AlertStore:
                     " remove it to rebuild the index from the store"
                 ) from None
             self._snapshot_max = last_id
+            self._keys = KeyMap.load(snapshot)
             return loaded
         return ColumnIndex()
+
+    def _rebuild_keys(self, last: int) -> KeyMap:
+        """The key map of the versions up to id ``last`` (when no snapshot holds it)."""
+        keys = KeyMap()
+        if last:
+            for doc_id, guid, sensor in self._conn.execute(
+                "SELECT id, guid, sensor FROM docs WHERE id <= ? ORDER BY id", (last,)
+            ):
+                keys.put(doc_key(guid, sensor), int(doc_id))
+        return keys
 
     def _catch_up(self) -> None:
         """Bring the index up to the database: the versions written since it last looked
@@ -245,28 +269,32 @@ class AlertStore:
             if end > self._caught_up:
                 self._advance(end, [])
 
-    def _advance(self, end: int, written: list[tuple[int, str, Mapping[str, Any]]]) -> None:
+    def _advance(self, end: int, written: list[Written]) -> None:
         """Take the index from ``_caught_up`` to ``end``.  ``written`` are documents this
         process just wrote (added from memory when they are all that is new)."""
         start = self._caught_up
-        ids = [doc_id for doc_id, _, _ in written]
+        keys = self._key_map()
+        ids = [entry[0] for entry in written]
         if ids and ids == list(range(start + 1, end + 1)):
             retired = {
                 int(r[0])
                 for r in self._conn.execute(
-                    "SELECT id FROM docs WHERE id > ? AND id <= ? AND retired_by <= ?",
-                    (start, end, end),
+                    "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id > ?",
+                    (start, end, start),
                 )
             }
-            for doc_id, index_name, doc in written:
+            for doc_id, index_name, doc, key in written:
+                keys.put(key, doc_id)
                 if doc_id not in retired:
                     self.index.add(doc_id, index_name, doc)
         else:
             rows = self._conn.execute(
-                "SELECT id, idx, doc, retired_by FROM docs WHERE id > ? AND id <= ? ORDER BY id",
+                "SELECT id, guid, sensor, idx, doc, retired_by FROM docs"
+                " WHERE id > ? AND id <= ? ORDER BY id",
                 (start, end),
             )
-            for doc_id, index_name, doc, retired_by in rows:
+            for doc_id, guid, sensor, index_name, doc, retired_by in rows:
+                keys.put(doc_key(guid, sensor), int(doc_id))
                 if retired_by is None or retired_by > end:
                     self.index.add(int(doc_id), str(index_name), orjson.loads(doc))
         for (doc_id,) in self._conn.execute(
@@ -275,6 +303,11 @@ class AlertStore:
         ):
             self.index.delete(int(doc_id))
         self._caught_up = end
+
+    def _key_map(self) -> KeyMap:
+        if self._keys is None:  # pragma: no cover - set in __init__
+            raise MetronError("the alert store is not open")
+        return self._keys
 
     def save_index(self) -> None:
         """Write an index snapshot (``index-<last document id>``), so that the next open
@@ -287,6 +320,7 @@ class AlertStore:
             target = self.directory / f"index-{last}"
             if not target.exists():
                 save(target)
+                self._key_map().save(target)
             self._snapshot_max = last
             for number, path in self._snapshots():
                 if number < last:
@@ -315,36 +349,84 @@ class AlertStore:
 
     # -------------------------------------------------------------- writing
 
-    def add_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
+    def add_many(
+        self,
+        items: Iterable[tuple[str, Mapping[str, Any]]],
+        raw: Sequence[bytes | None] | None = None,
+    ) -> int:
         """Index ``(index name, message)`` pairs in one transaction; a message whose
-        ``(guid, sensor)`` is stored replaces it.  Returns how many were written."""
-        written: list[tuple[int, str, Mapping[str, Any]]] = []
+        ``(guid, sensor)`` is stored replaces it (so does a later one in the same call).
+        ``raw``, when given, holds each message's JSON text as read (stored as it is,
+        instead of serialising the message again; None for a message that was changed).
+        Returns how many were written."""
+        batch = [(index_name, message) for index_name, message in items]
+        if not batch:
+            return 0
+        if raw is not None and len(raw) != len(batch):
+            raise InvalidRequest("add_many: one raw text per message, or none")
+        keys = [(_guid_of(m), _sensor_of(m)) for _, m in batch]
+        hashed = [doc_key(guid, sensor) for guid, sensor in keys]
+        written: list[Written] = []
         with self._transaction() as conn:
-            for index_name, message in items:
-                guid, sensor = _guid_of(message), _sensor_of(message)
-                old = conn.execute(
-                    "SELECT id FROM docs WHERE guid = ? AND sensor = ? AND retired_by IS NULL",
-                    (guid, sensor),
-                ).fetchone()
-                cursor = conn.execute(
-                    "INSERT INTO docs (guid, sensor, idx, doc) VALUES (?, ?, ?, ?)",
-                    (guid, sensor, index_name, _dumps(message)),
-                )
-                new_id = int(cursor.lastrowid or 0)
+            row = conn.execute("SELECT max(id) FROM docs").fetchone()
+            first = int(row[0] or 0) + 1
+            self._catch_up()  # another process may have written since
+            live: dict[tuple[str, str], int] = {}
+            found = self._key_map().get_many(hashed)
+            for key, doc_id in zip(keys, found):
+                if doc_id is not None:
+                    latest = self._resolve(doc_id, *key)
+                    if latest is not None:
+                        live[key] = latest
+            rows = []
+            retire = []
+            for offset, ((index_name, message), key) in enumerate(zip(batch, keys)):
+                doc_id = first + offset
+                old = live.get(key)
                 if old is not None:
-                    conn.execute("UPDATE docs SET retired_by = ? WHERE id = ?", (new_id, old[0]))
-                written.append((new_id, index_name, message))
+                    retire.append((doc_id, old))
+                live[key] = doc_id
+                text = raw[offset] if raw is not None else None
+                rows.append((doc_id, key[0], key[1], index_name, text or _dumps(message)))
+                written.append((doc_id, index_name, message, hashed[offset]))
+            conn.executemany(
+                "INSERT INTO docs (id, guid, sensor, idx, doc) VALUES (?, ?, ?, ?, ?)", rows
+            )
+            conn.executemany("UPDATE docs SET retired_by = ? WHERE id = ?", retire)
         self._apply(written)
         return len(written)
 
+    def _resolve(self, doc_id: int, guid: str, sensor: str) -> int | None:
+        """The live version reached from version ``doc_id`` of (guid, sensor), following
+        ``retired_by``; None when none is live.  A key that led to another document (a
+        hash collision) falls back to a scan."""
+        current: int | None = doc_id
+        while current is not None:
+            row = self._conn.execute(
+                "SELECT guid, sensor, retired_by FROM docs WHERE id = ?", (current,)
+            ).fetchone()
+            if row is None:
+                return None
+            if row[0] != guid or row[1] != sensor:
+                found = self._conn.execute(
+                    "SELECT id FROM docs WHERE guid = ? AND sensor = ? AND retired_by IS NULL",
+                    (guid, sensor),
+                ).fetchone()
+                return None if found is None else int(found[0])
+            if row[2] is None:
+                return current
+            current = int(row[2])
+        return None
+
     def _latest(self, guid: str, sensor: str) -> tuple[int, str, dict[str, Any]] | None:
-        row = self._conn.execute(
-            "SELECT id, idx, doc FROM docs WHERE guid = ? AND sensor = ? AND retired_by IS NULL",
-            (guid, sensor),
-        ).fetchone()
-        if row is None:
-            return None
-        return int(row[0]), str(row[1]), orjson.loads(row[2])
+        with self._lock:
+            self._catch_up()
+            doc_id = self._key_map().get(doc_key(guid, sensor))
+            live = None if doc_id is None else self._resolve(doc_id, guid, sensor)
+            if live is None:
+                return None
+            row = self._conn.execute("SELECT idx, doc FROM docs WHERE id = ?", (live,)).fetchone()
+        return live, str(row[0]), orjson.loads(row[1])
 
     def _write_version(
         self,
@@ -354,7 +436,7 @@ class AlertStore:
         action: str,
         detail: Any,
         user: str | None,
-        pending: list[tuple[int, str, Mapping[str, Any]]],
+        pending: list[Written],
     ) -> None:
         old_id, index_name, old_doc = old
         guid, sensor = _guid_of(old_doc), _sensor_of(old_doc)
@@ -378,9 +460,9 @@ class AlertStore:
                 _dumps(new_doc),
             ),
         )
-        pending.append((new_id, index_name, new_doc))
+        pending.append((new_id, index_name, new_doc, doc_key(guid, sensor)))
 
-    def _apply(self, pending: list[tuple[int, str, Mapping[str, Any]]]) -> None:
+    def _apply(self, pending: list[Written]) -> None:
         """After a write transaction: take the index to the last version written."""
         with self._lock:
             row = self._conn.execute("SELECT max(id) FROM docs").fetchone()
@@ -401,7 +483,7 @@ class AlertStore:
     ) -> dict[str, Any]:
         """Apply ``change(doc) -> new doc`` to the latest version as one new version (and
         copy it into the active meta-alerts holding it)."""
-        pending: list[tuple[int, str, Mapping[str, Any]]] = []
+        pending: list[Written] = []
         with self._transaction() as conn:
             old = self._latest(guid, sensor)
             if old is None:
@@ -579,10 +661,11 @@ class AlertStore:
 
     def sensors_of(self, guid: str) -> list[str]:
         """The sensors that hold a live document with this guid."""
-        rows = self._conn.execute(
-            "SELECT sensor FROM docs WHERE guid = ? AND retired_by IS NULL ORDER BY sensor", (guid,)
-        ).fetchall()
-        return [str(row[0]) for row in rows]
+        with self._lock:
+            self._catch_up()
+            hits = self.index.search(Term(GUID, guid), limit=100)
+            docs = self._docs(hits.ids)
+        return sorted({str(doc.get(SOURCE_TYPE)) for _, doc in docs.values()})
 
     def get_all_latest(self, requests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """The latest versions of the documents named by ``GetRequest``s (missing ones are
@@ -844,7 +927,7 @@ class AlertStore:
         groups = _request_list(request.get("groups"), "groups")
         if not groups:
             raise InvalidRequest("MetaAlertCreateRequest must contain UI groups")
-        pending: list[tuple[int, str, Mapping[str, Any]]] = []
+        pending: list[Written] = []
         with self._transaction() as conn:
             alerts = self._alerts(request.get("alerts"), "Unable to create meta alert.")
             guid = str(uuid.uuid4())
@@ -873,7 +956,14 @@ class AlertStore:
                     _dumps(meta),
                 ),
             )
-            pending.append((int(cursor.lastrowid or 0), META_ALERT_INDEX, meta))
+            pending.append(
+                (
+                    int(cursor.lastrowid or 0),
+                    META_ALERT_INDEX,
+                    meta,
+                    doc_key(guid, META_ALERT_SENSOR),
+                )
+            )
             for alert in alerts:
                 doc = dict(alert[2])
                 doc[META_ALERT_FIELD] = [*self._meta_guids(doc), guid]
@@ -910,7 +1000,7 @@ class AlertStore:
             raise InvalidRequest("'metaAlertGuid' is required")
         verb = "add alerts to" if adding else "remove alerts from"
         what = f"Unable to {verb} meta alert."
-        pending: list[tuple[int, str, Mapping[str, Any]]] = []
+        pending: list[Written] = []
         with self._transaction() as conn:
             meta = self._meta(meta_guid, what)
             if meta[2].get(META_STATUS_FIELD) != "active":
@@ -966,7 +1056,7 @@ class AlertStore:
         value = status.strip().lower()
         if value not in ("active", "inactive"):
             raise InvalidRequest(f"meta-alert status must be active or inactive, not {status!r}")
-        pending: list[tuple[int, str, Mapping[str, Any]]] = []
+        pending: list[Written] = []
         with self._transaction() as conn:
             meta = self._meta(guid, "Unable to update meta alert status.")
             meta_doc = dict(meta[2])
@@ -999,18 +1089,23 @@ class AlertStore:
         """The active meta-alerts holding the alert ``guid`` (a ``SearchResponse``)."""
         if not guid.strip():
             raise InvalidRequest("Guid cannot be empty")
-        rows = self._conn.execute(
-            "SELECT doc FROM docs WHERE sensor = ? AND retired_by IS NULL", (META_ALERT_SENSOR,)
-        ).fetchall()
-        results = []
-        for (raw,) in rows:
-            doc = orjson.loads(raw)
-            if doc.get(META_STATUS_FIELD) != "active":
-                continue
-            if any(a.get(GUID) == guid for a in doc.get(ALERT_FIELD) or [] if isinstance(a, dict)):
-                results.append(
-                    {"id": doc.get(GUID), "source": doc, "score": 1.0, "index": META_ALERT_INDEX}
-                )
+        query = Bool(
+            must=(
+                Term(SOURCE_TYPE, META_ALERT_SENSOR),
+                Term(META_STATUS_FIELD, "active"),
+                Term(f"{ALERT_FIELD}.{GUID}", guid),
+            )
+        )
+        with self._lock:
+            self._catch_up()
+            hits = self.index.search(query, limit=max(1, len(self.index)))
+            docs = self._docs(hits.ids)
+        results = [
+            {"id": doc.get(GUID), "source": doc, "score": 1.0, "index": META_ALERT_INDEX}
+            for doc_id in hits.ids
+            if doc_id in docs
+            for _, doc in [docs[doc_id]]
+        ]
         return {"total": len(results), "results": results, "facetCounts": None}
 
     def __len__(self) -> int:

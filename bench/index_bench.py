@@ -1,0 +1,98 @@
+"""Indexing into the alert store and the lake together, and triage updates, on one core.
+
+Generates Metron-like enriched messages (the generator of search_bench.py), indexes them in
+batches of 10,000 as `metron index` does (from the lines it read): the SQLite system of record plus the search index
+(AlertStore.add_many) and the Parquet lake (LakeWriter), then times 1,000 alert-status
+updates on the full store and reports the process's memory.  Targets (issue 5): 50,000
+docs/s into store and lake together; 1,000 status updates in under 1 s at 1,000,000 docs;
+under 1 GB of memory.  The floor, measured in the same run, is serialising each message
+to JSON once (the least any durable store must do).
+Run: `python bench/index_bench.py [--docs N]` (default 1,000,000; --quick: 100,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from metron.lake.writer import LakeWriter
+from metron.search.store import AlertStore
+from search_bench import documents, rss_mb
+
+TARGET_INDEX = 50_000
+TARGET_UPDATES_S = 1.0
+TARGET_MB = 1000
+BATCH = 10_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 documents")
+    args = parser.parse_args()
+    n = 100_000 if args.quick else args.docs
+    docs = list(documents(n))
+    lines = [orjson.dumps(doc) for doc in docs]  # what `metron index` reads
+    gc.collect()
+    gc.freeze()
+    base_mb = rss_mb()
+
+    start = time.perf_counter()
+    for doc in docs:
+        orjson.dumps(doc)
+    floor = n / (time.perf_counter() - start)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with AlertStore(root / "alerts") as store, LakeWriter(root / "lake") as lake:
+            start = time.perf_counter()
+            for i in range(0, n, BATCH):
+                batch = docs[i : i + BATCH]
+                store.add_many(((d["source.type"], d) for d in batch), lines[i : i + BATCH])
+                for sensor in {d["source.type"] for d in batch}:
+                    lake.write(sensor, [d for d in batch if d["source.type"] == sensor])
+            lake.flush()
+            rate = n / (time.perf_counter() - start)
+            store_mb = rss_mb() - base_mb
+
+            targets = [(d["guid"], d["source.type"]) for d in docs[: 1000 * 997 : 997]]
+            start = time.perf_counter()
+            for guid, sensor in targets:
+                store.set_status(guid, sensor, "OPEN", "bench")
+            updates = time.perf_counter() - start
+            found = store.search({"query": "alert_status:OPEN", "size": 0})["total"]
+            start = time.perf_counter()
+            store.save_index()
+            save = time.perf_counter() - start
+        start = time.perf_counter()
+        with AlertStore(root / "alerts") as reopened:
+            reopened.search({"query": "*", "size": 1})
+        reopen = time.perf_counter() - start
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "BELOW TARGET"
+
+    print(f"documents: {n:,}")
+    print(
+        f"index (store + lake):   {rate:>10,.0f} docs/s  (target {TARGET_INDEX:,})"
+        f" {verdict(rate >= TARGET_INDEX)}"
+    )
+    print(f"floor (orjson.dumps):   {floor:>10,.0f} docs/s  ratio {rate / floor:.3f}")
+    print(
+        f"1,000 status updates:   {updates:>10.3f} s       (target < {TARGET_UPDATES_S} s)"
+        f" {verdict(updates < TARGET_UPDATES_S)}; {found} found OPEN"
+    )
+    print(
+        f"memory for the store:   {store_mb:>10,.0f} MB      (target < {TARGET_MB} MB)"
+        f" {verdict(store_mb < TARGET_MB)}"
+    )
+    print(f"snapshot save:          {save:>10.3f} s;  reopen + first search {reopen:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,432 @@
+"""The fast in-memory columnar :class:`~metron.search.query.Index`.
+
+Documents become rows (in the order added, which is id order); each field is a
+:class:`~metron.search.columns.Column` of (row, value) pairs.  A query node evaluates to a
+boolean mask over rows: text matching runs once per distinct value of a field (over its
+dictionary, cached per pattern), numbers and IP addresses are compared with numpy, and
+the rows follow from the pairs.  Answers are exactly :class:`~metron.search.naive.NaiveIndex`'s.
+
+A snapshot (:meth:`ColumnIndex.save`, :meth:`ColumnIndex.load`) is a directory of ``.npy``
+files (memory-mapped on load), Arrow IPC dictionaries and a JSON manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metron.search.column_match import compiled_regex, match_column, number_texts, sort_keys
+from metron.search.columns import TRUE, Column, Vec
+from metron.search.matching import field_pattern
+from metron.search.query import (
+    Bool,
+    Exists,
+    FacetCounts,
+    GroupSpec,
+    Hits,
+    MatchAll,
+    Node,
+    Regex,
+    SortField,
+    field_values,
+)
+from metron.search.snapshot import read_snapshot, write_snapshot
+
+__all__ = ["ColumnIndex"]
+
+Mask = np.ndarray[Any, np.dtype[np.bool_]]
+Ints = np.ndarray[Any, Any]
+
+_FAST_TYPES = frozenset({str, int, float, bool})
+#: Documents are moved into the columns this many at a time (or before a query).
+_BATCH = 16384
+
+
+#: Rows, their values, and the set of the values' types when known.
+Piece = tuple[Ints, Sequence[Any], set[type] | None]
+
+
+class ColumnIndex:
+    """Documents as columns of values; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._set_rows(Vec("q"), Vec("i"), Vec("B"))
+        self._index_names: list[str] = []
+        self._index_codes: dict[str, int] = {}
+        self._cols: dict[str, Column] = {}
+        self._rows = 0
+        self._n_live = 0
+        self._last_id: int | None = None
+        self._pending: list[dict[Any, Any]] = []
+
+    # ------------------------------------------------------------------ updates
+
+    def add(self, doc_id: int, index: str, doc: Mapping[str, Any]) -> None:
+        """Add a document; ids must grow.  Documents reach the columns in batches: until
+        the next query, the lists and objects nested in ``doc`` must not change."""
+        if self._last_id is not None and doc_id <= self._last_id:
+            raise ValueError(f"document id {doc_id} is not above the last one ({self._last_id})")
+        self._last_id = doc_id
+        self._rows += 1
+        self._n_live += 1
+        self._append_id(doc_id)
+        code = self._index_codes.get(index)
+        if code is None:
+            code = self._index_codes[index] = len(self._index_names)
+            self._index_names.append(index)
+        self._append_index(code)
+        self._append_live(1)
+        pending = self._pending
+        pending.append(dict(doc))
+        if len(pending) >= _BATCH:
+            self._flush()
+
+    def _set_rows(self, ids: Vec, index: Vec, live: Vec) -> None:
+        """Per row: the document id, the index name's code, and whether it is live."""
+        self._ids, self._index, self._live = ids, index, live
+        # Bound once for add(), the hot path (a tail is emptied, never replaced).
+        self._append_id = ids.tail.append
+        self._append_index = index.tail.append
+        self._append_live = live.tail.append
+
+    def _flush(self) -> None:
+        """Move the pending documents into the columns."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        # Documents with the same keys (in the same order) are transposed at C speed.
+        shapes: dict[tuple[Any, ...], tuple[list[int], list[Any]]] = {}
+        for row, doc in enumerate(pending, self._rows - len(pending)):
+            keys = tuple(doc)
+            group = shapes.get(keys)
+            if group is None:
+                group = shapes[keys] = ([], [])
+            group[0].append(row)
+            group[1].append(doc.values())
+        parts: dict[str, list[Piece]] = {}
+        repeated: set[str] = set()
+        for keys, (rows, docs) in shapes.items():
+            columns = list(zip(*docs, strict=True))
+            kinds = [set(map(type, column)) for column in columns]
+            if not all(kind <= _FAST_TYPES for kind in kinds):
+                rows, columns, kinds = self._nested(keys, rows, columns, kinds, parts, repeated)
+            rows_array = np.asarray(rows, dtype=np.int32)
+            for key, column, kind in zip(keys, columns, kinds, strict=True):
+                name = key if type(key) is str else str(key)
+                parts.setdefault(name, []).append((rows_array, column, kind))
+        cols = self._cols
+        orders: dict[tuple[int, ...], Ints] = {}
+        for name, pieces in parts.items():
+            col = cols.get(name)
+            if col is None:
+                col = cols[name] = Column()
+            col.extend_pieces(pieces, orders)
+            if name in repeated:
+                col.multi = True
+
+    @staticmethod
+    def _nested(
+        keys: tuple[Any, ...],
+        rows: list[int],
+        columns: list[tuple[Any, ...]],
+        kinds: list[set[type]],
+        parts: dict[str, list[Piece]],
+        repeated: set[str],
+    ) -> tuple[list[int], list[tuple[Any, ...]], list[set[type]]]:
+        """Send the documents of a shape that hold lists, objects or nulls through
+        :func:`field_values`; the rest of the shape, transposed again, is returned."""
+        odd = sorted(
+            {
+                i
+                for column, kind in zip(columns, kinds, strict=True)
+                if not kind <= _FAST_TYPES
+                for i, value in enumerate(column)
+                if type(value) not in _FAST_TYPES
+            }
+        )
+        for i in odd:
+            flat = field_values(dict(zip(keys, (column[i] for column in columns), strict=True)))
+            for name, values in flat.items():
+                piece = (np.full(len(values), rows[i], dtype=np.int32), values, None)
+                parts.setdefault(name, []).append(piece)
+                if len(values) > 1:
+                    repeated.add(name)
+        keep = sorted(set(range(len(rows))) - set(odd))
+        rows = [rows[i] for i in keep]
+        columns = [tuple(column[i] for i in keep) for column in columns]
+        return rows, columns, [set(map(type, column)) for column in columns]
+
+    def delete(self, doc_id: int) -> None:
+        """Remove a document from later searches (an unknown id is ignored)."""
+        ids = self._ids.view()
+        row = int(np.searchsorted(ids, doc_id))
+        if row >= len(ids) or ids[row] != doc_id:
+            return
+        live = self._live.writable()
+        if live[row]:
+            live[row] = 0
+            self._n_live -= 1
+
+    def __len__(self) -> int:
+        return self._n_live
+
+    # ------------------------------------------------------------------ queries
+
+    def search(
+        self,
+        query: Node,
+        *,
+        indices: Sequence[str] | None = None,
+        sort: Sequence[SortField] = (),
+        offset: int = 0,
+        limit: int = 10,
+        facets: Sequence[str] = (),
+    ) -> Hits:
+        """See :meth:`metron.search.query.Index.search`."""
+        rows = np.flatnonzero(self._matching(query, indices))
+        ordered = rows
+        if sort and len(rows) > 1 and limit > 0:
+            ordered = self._sorted(rows, sort, offset + limit)
+        page = ordered[offset : offset + limit] if limit > 0 else rows[:0]
+        ids = self._ids.view()[page].tolist()
+        counts: FacetCounts = {}
+        if facets:
+            mask = np.zeros(self._rows, dtype=bool)
+            mask[rows] = True
+            for name in facets:
+                counts[name] = self._facet(mask, name)
+        return Hits(total=len(rows), ids=ids, facets=counts)
+
+    def group(
+        self,
+        query: Node,
+        groups: Sequence[GroupSpec],
+        *,
+        indices: Sequence[str] | None = None,
+        score_field: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """See :meth:`metron.search.query.Index.group`."""
+        if not groups:
+            return []
+        return self._group(self._matching(query, indices), groups, score_field)
+
+    def fields(self, indices: Sequence[str] | None = None) -> dict[str, set[str]]:
+        """See :meth:`metron.search.query.Index.fields`."""
+        rows = self._scope(indices)
+        out: dict[str, set[str]] = {}
+        for name, col in self._cols.items():
+            kinds: set[str] = set()
+            sd, nd = col.sd.view(), col.nd.view()
+            if len(nd):
+                isint = col.ni.view()[rows[nd]]
+                if isint.any():
+                    kinds.add("integer")
+                if not isint.all():
+                    kinds.add("float")
+            if len(sd):
+                present = np.zeros(len(col.dict), dtype=bool)
+                present[col.sc.view()[rows[sd]]] = True
+                if present[: TRUE + 1].any():
+                    kinds.add("boolean")
+                present[: TRUE + 1] = False
+                if present.any():
+                    is_ip = col.dict.ip_keys()[0]
+                    if (present & is_ip).any():
+                        kinds.add("ip")
+                    if (present & ~is_ip).any():
+                        kinds.add("string")
+            if kinds:
+                out[name] = kinds
+        return out
+
+    # ------------------------------------------------------------------ snapshots
+
+    def save(self, directory: Path) -> None:
+        """Write a snapshot to ``directory`` atomically (replacing one there)."""
+        self._flush()
+        write_snapshot(self, Path(directory))
+
+    @classmethod
+    def load(cls, directory: Path) -> ColumnIndex:
+        """Open a snapshot written by :meth:`save` (arrays memory-mapped, copied on write);
+        raises OSError or ValueError when it cannot be read."""
+        return read_snapshot(cls, Path(directory))
+
+    # ------------------------------------------------------------------ matching
+
+    def _scope(self, indices: Sequence[str] | None) -> Mask:
+        """Live rows of the named indices."""
+        self._flush()
+        live = self._live.view().astype(bool)
+        if indices is None:
+            return live
+        wanted = np.array(
+            [any(fnmatchcase(name, p) for p in indices) for name in self._index_names] or [False]
+        )
+        return live & wanted[self._index.view()]
+
+    def _matching(self, query: Node, indices: Sequence[str] | None) -> Mask:
+        self._flush()
+        return self._eval(query) & self._scope(indices)
+
+    def _named(self, field: str | None) -> list[Column]:
+        if field is None:
+            return list(self._cols.values())
+        pattern = field_pattern(field)
+        if pattern is None:
+            col = self._cols.get(field)
+            return [] if col is None else [col]
+        return [col for name, col in self._cols.items() if pattern.fullmatch(name)]
+
+    def _eval(self, node: Node) -> Mask:
+        n = self._rows
+        if isinstance(node, MatchAll):
+            return np.ones(n, dtype=bool)
+        if isinstance(node, Bool):
+            return self._bool(node)
+        if isinstance(node, Regex):
+            compiled_regex(node.pattern)  # a bad pattern is an error even where no field matches
+        mask = np.zeros(n, dtype=bool)
+        for col in self._named(node.field):
+            if isinstance(node, Exists):
+                mask[col.sd.view()] = True
+                mask[col.nd.view()] = True
+            else:
+                codes, pairs = match_column(col, node)
+                if codes is not None and codes.any():
+                    mask[col.sd.view()[codes[col.sc.view()]]] = True
+                if pairs is not None:
+                    mask[col.nd.view()[pairs]] = True
+        return mask
+
+    def _bool(self, node: Bool) -> Mask:
+        mask: Mask | None = None
+        for clause in node.must:
+            part = self._eval(clause)
+            mask = part if mask is None else mask & part
+        if mask is None:
+            if node.should:
+                mask = np.zeros(self._rows, dtype=bool)
+                for clause in node.should:
+                    mask |= self._eval(clause)
+            else:
+                mask = np.ones(self._rows, dtype=bool)
+        for clause in node.must_not:
+            mask &= ~self._eval(clause)
+        return mask
+
+    # ------------------------------------------------------------------ sorting
+
+    def _sorted(self, rows: Ints, sort: Sequence[SortField], wanted: int) -> Ints:
+        keys: list[np.ndarray[Any, Any]] = []
+        for spec in sort:
+            col = self._cols.get(spec.field)
+            if col is not None:
+                keys.extend(sort_keys(col, rows, spec.order == "desc"))
+        if not keys:
+            return rows
+        if len(keys) == 1 and wanted < len(rows) // 8:
+            # A page near the top: partition first, then sort the few candidates.
+            key = keys[0]
+            cut = np.partition(key, wanted - 1)[wanted - 1] if wanted > 0 else key.min()
+            candidates = np.flatnonzero(key <= cut)
+            order = candidates[np.lexsort((candidates, key[candidates]))]
+            return rows[order]
+        # lexsort is stable and rows ascend, so ties keep the order documents were added.
+        return rows[np.lexsort(keys[::-1])]
+
+    # ------------------------------------------------------------------ facets and groups
+
+    def _pairs_text(self, col: Column, mask: Mask) -> tuple[Ints, list[str], Ints]:
+        """The matched rows' (row, text id) pairs of a column, and the texts by id."""
+        sd, nd = col.sd.view(), col.nd.view()
+        texts: dict[str, int] = {}
+        rows_parts: list[Ints] = []
+        tids_parts: list[Ints] = []
+        if len(sd):
+            hit = mask[sd]
+            codes = col.sc.view()[hit]
+            if len(codes):
+                unique, inverse = np.unique(codes, return_inverse=True)
+                ids = [texts.setdefault(t, len(texts)) for t in col.dict.texts(unique)]
+                rows_parts.append(sd[hit])
+                tids_parts.append(np.asarray(ids, dtype=np.int64)[inverse])
+        if len(nd):
+            hit = np.flatnonzero(mask[nd])
+            if len(hit):
+                number_tids, numbers = number_texts(col, hit)
+                ids = [texts.setdefault(text, len(texts)) for text in numbers]
+                rows_parts.append(nd[hit])
+                tids_parts.append(np.asarray(ids, dtype=np.int64)[number_tids])
+        if not rows_parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, [], empty
+        rows = np.concatenate(rows_parts).astype(np.int64)
+        tids = np.concatenate(tids_parts)
+        if col.multi:
+            # A document counts once per distinct text.
+            both = np.unique(rows * len(texts) + tids)
+            rows, tids = both // len(texts), both % len(texts)
+        return rows, list(texts), tids
+
+    def _facet(self, mask: Mask, name: str) -> dict[str, int]:
+        col = self._cols.get(name)
+        if col is None:
+            return {}
+        _, texts, tids = self._pairs_text(col, mask)
+        counts = np.bincount(tids, minlength=len(texts)).tolist()
+        found = sorted(zip(texts, counts, strict=True), key=lambda item: (-item[1], item[0]))
+        return {text: count for text, count in found if count}
+
+    def _group(
+        self, mask: Mask, specs: Sequence[GroupSpec], score_field: str | None
+    ) -> list[dict[str, Any]]:
+        spec, rest = specs[0], specs[1:]
+        col = self._cols.get(spec.field)
+        if col is None:
+            return []
+        rows, texts, tids = self._pairs_text(col, mask)
+        counts = np.bincount(tids, minlength=len(texts)).tolist()
+        keys = sorted(t for t, c in zip(texts, counts, strict=True) if c)
+        position = {text: i for i, text in enumerate(texts)}
+        if spec.order_by == "count":
+            keys.sort(key=lambda key: counts[position[key]], reverse=spec.order == "desc")
+        elif spec.order == "desc":
+            keys.reverse()
+        order = np.argsort(tids, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(tids, minlength=len(texts)))])
+        out: list[dict[str, Any]] = []
+        for key in keys:
+            tid = position[key]
+            members = np.zeros(self._rows, dtype=bool)
+            members[rows[order[bounds[tid] : bounds[tid + 1]]]] = True
+            entry: dict[str, Any] = {
+                "key": key,
+                "total": counts[tid],
+                "score": self._score(members, score_field),
+            }
+            if rest:
+                entry["groups"] = self._group(members, rest, score_field)
+            out.append(entry)
+        return out
+
+    def _score(self, members: Mask, score_field: str | None) -> float:
+        col = self._cols.get(score_field) if score_field is not None else None
+        if col is None:
+            return 0.0
+        hit = np.flatnonzero(members[col.nd.view()])
+        if not len(hit):
+            return 0.0
+        values = col.nv.view()[hit]
+        if col.big:
+            values = values.copy()
+            for i, position in enumerate(hit.tolist()):
+                if position in col.big:
+                    values[i] = float(col.big[position])
+        # Added one by one in document order, as the reference does.
+        return float(np.cumsum(np.concatenate([[0.0], values]))[-1])

@@ -1,0 +1,50 @@
+"""The (guid, sensor) -> version map of the alert store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from metron.search import keys as keys_module
+from metron.search.keys import KeyMap, doc_key
+from metron.search.store import AlertStore
+
+
+def test_recent_and_merged_entries_answer_alike(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(keys_module, "MERGE_AT", 4)
+    mapping = KeyMap()
+    for n in range(10):
+        mapping.put(doc_key(f"g{n}", "bro"), n + 1)
+    mapping.put(doc_key("g3", "bro"), 99)  # a newer version
+    assert mapping.get(doc_key("g3", "bro")) == 99
+    assert mapping.get(doc_key("g3", "snort")) is None
+    wanted = [doc_key(f"g{n}", "bro") for n in (0, 3, 9)] + [doc_key("x", "y")]
+    assert mapping.get_many(wanted) == [1, 99, 10, None]
+    mapping.save(tmp_path)
+    loaded = KeyMap.load(tmp_path)
+    assert loaded is not None and len(loaded) == 10
+    assert loaded.get_many(wanted) == [1, 99, 10, None]
+    assert KeyMap.load(tmp_path / "missing") is None
+
+
+def test_a_hash_collision_still_finds_the_right_document(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from metron.search import store as store_module
+
+    monkeypatch.setattr(store_module, "doc_key", lambda guid, sensor: 42)
+    with AlertStore(tmp_path / "a") as store:
+        store.add_many(
+            [
+                ("bro", {"guid": "a", "source.type": "bro"}),
+                ("bro", {"guid": "b", "source.type": "bro"}),
+            ]
+        )
+        store.set_status("a", "bro", "OPEN")
+        assert store.find_one("a", "bro")["alert_status"] == "OPEN"  # type: ignore[index]
+        assert "alert_status" not in store.find_one("b", "bro")  # type: ignore[operator]
+        store.add_many([("bro", {"guid": "b", "source.type": "bro", "x": 1})])
+        assert store.search({"query": "*"})["total"] == 2

@@ -1,0 +1,284 @@
+"""The alert store as Metron's DAO: search shapes, updates, history and meta-alerts, over
+both indexes (the reference twin and the fast engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metron.search.query import Index
+from metron.search.store import AlertStore, DocumentNotFound, InvalidRequest
+
+
+def _naive() -> Index:
+    from metron.search.naive import NaiveIndex
+
+    return NaiveIndex()
+
+
+def _engine() -> Index:
+    from metron.search.engine import ColumnIndex
+
+    return ColumnIndex()
+
+
+INDEXES: dict[str, Callable[[], Index]] = {"naive": _naive, "engine": _engine}
+
+
+def alert(n: int, sensor: str = "bro", **fields: Any) -> dict[str, Any]:
+    doc = {
+        "guid": f"g{n}",
+        "source.type": sensor,
+        "timestamp": 1_000 + n,
+        "ip_src_addr": f"10.0.0.{n}",
+        "ip_dst_addr": "192.0.2.1",
+        "ip_dst_port": 443 if n % 2 else 22,
+        "threat.triage.score": float(n * 10),
+    }
+    doc.update(fields)
+    return doc
+
+
+@pytest.fixture(params=sorted(INDEXES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlertStore]:
+    with AlertStore(tmp_path / "alerts", index=INDEXES[request.param]()) as opened:
+        opened.add_many(
+            [("bro", alert(n)) for n in range(1, 6)]
+            + [("snort", alert(n, "snort", msg="bad thing")) for n in range(6, 9)]
+        )
+        yield opened
+
+
+def ids(response: dict[str, Any]) -> list[str]:
+    return [r["id"] for r in response["results"]]
+
+
+def test_search_response_has_metrons_shape(store: AlertStore) -> None:
+    response = store.search({"query": "*", "size": 3})
+    assert response["total"] == 8
+    assert ids(response) == ["g8", "g7", "g6"]  # default sort: timestamp desc
+    first = response["results"][0]
+    assert first["index"] == "snort"
+    assert first["score"] == 1.0
+    assert first["source"]["guid"] == "g8"
+    assert response["facetCounts"] is None
+
+
+def test_query_sort_paging_fields_facets_and_indices(store: AlertStore) -> None:
+    response = store.search(
+        {
+            "indices": ["bro"],
+            "query": "ip_dst_port:443 OR ip_src_addr:10.0.0.2",
+            "sort": [{"field": "threat.triage.score", "sortOrder": "asc"}],
+            "from": 1,
+            "size": 2,
+            "fields": ["guid", "ip_dst_port"],
+            "facetFields": ["ip_dst_port"],
+        }
+    )
+    assert response["total"] == 4  # g1, g2, g3, g5
+    assert ids(response) == ["g2", "g3"]
+    assert response["results"][0]["source"] == {"guid": "g2", "ip_dst_port": 22}
+    assert response["facetCounts"] == {"ip_dst_port": {"443": 3, "22": 1}}
+    # Metron's Elasticsearch index names name the same index
+    assert store.search({"indices": ["snort_index*"], "query": "*"})["total"] == 3
+
+
+def test_size_limit_and_bad_requests(store: AlertStore) -> None:
+    with pytest.raises(InvalidRequest, match="Search result size must be less than 1000"):
+        store.search({"query": "*", "size": 1001})
+    with pytest.raises(InvalidRequest, match="sortOrder"):
+        store.search({"query": "*", "sort": [{"field": "x", "sortOrder": "up"}]})
+    from metron.search.lucene import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError, match="position"):
+        store.search({"query": "ip_src_addr:(10.0.0.1"})
+
+
+def test_reindexing_replaces_instead_of_duplicating(store: AlertStore) -> None:
+    store.add_many([("bro", alert(1, ip_src_addr="10.9.9.9"))])
+    assert store.search({"query": "guid:g1"})["total"] == 1
+    assert store.search({"query": "ip_src_addr:10.9.9.9"})["total"] == 1
+    assert store.search({"query": "ip_src_addr:10.0.0.1"})["total"] == 0
+
+
+def test_status_comments_patch_replace_and_history(store: AlertStore) -> None:
+    store.set_status("g1", "bro", "escalate", "ann")
+    assert store.find_one("g1", "bro")["alert_status"] == "ESCALATE"  # type: ignore[index]
+    assert store.search({"query": "alert_status:ESCALATE"})["total"] == 1
+    with pytest.raises(InvalidRequest, match="unknown alert status"):
+        store.set_status("g1", "bro", "closed")
+    comment = {"guid": "g1", "sensorType": "bro", "comment": "looked", "username": "ann"}
+    store.add_comment({**comment, "timestamp": 5})
+    store.add_comment({**comment, "comment": "again", "timestamp": 6})
+    doc = store.remove_comment({**comment, "timestamp": 5})
+    assert doc["comments"] == [{"comment": "again", "username": "ann", "timestamp": 6}]
+    store.patch(
+        {
+            "guid": "g1",
+            "sensorType": "bro",
+            "patch": [{"op": "ADD", "path": "/owner", "value": "ann"}],
+        }
+    )
+    assert store.search({"query": "owner:ann"})["total"] == 1
+    store.replace(
+        {"guid": "g1", "sensorType": "bro", "replacement": {"timestamp": 9, "new": "doc"}}
+    )
+    assert store.find_one("g1", "bro") == {
+        "timestamp": 9,
+        "new": "doc",
+        "guid": "g1",
+        "source.type": "bro",
+    }
+    actions = [h["action"] for h in store.history("g1", "bro")]
+    assert actions == [
+        "status",
+        "comment added",
+        "comment added",
+        "comment removed",
+        "patch",
+        "replace",
+    ]
+    first = store.history("g1", "bro")[0]
+    assert first["user"] == "ann"
+    assert "alert_status" not in first["before"]
+    assert first["after"]["alert_status"] == "ESCALATE"
+    with pytest.raises(DocumentNotFound, match="guid=nope"):
+        store.set_status("nope", "bro", "OPEN")
+    with pytest.raises(InvalidRequest, match="cannot be applied"):
+        store.patch(
+            {"guid": "g2", "sensorType": "bro", "patch": [{"op": "remove", "path": "/nope"}]}
+        )
+
+
+def test_meta_alerts(store: AlertStore) -> None:
+    with pytest.raises(InvalidRequest, match="must contain UI groups"):
+        store.create_meta_alert({"alerts": [{"guid": "g1", "sensorType": "bro"}], "groups": []})
+    meta = store.create_meta_alert(
+        {
+            "alerts": [{"guid": "g1", "sensorType": "bro"}, {"guid": "g6", "sensorType": "snort"}],
+            "groups": ["ip_dst_addr"],
+        }
+    )
+    assert meta["source.type"] == "metaalert"
+    assert meta["status"] == "active"
+    assert (meta["count"], meta["sum"], meta["max"], meta["min"]) == (2, 70.0, 60.0, 10.0)
+    assert meta["threat.triage.score"] == 70.0  # meta.dao.sort: sum
+    assert meta["median"] == 35.0 and meta["average"] == 35.0
+    assert store.find_one("g1", "bro")["metaalerts"] == [meta["guid"]]  # type: ignore[index]
+    everything = store.search({"query": "*", "size": 100})
+    assert sorted(ids(everything)) == sorted(["g2", "g3", "g4", "g5", "g7", "g8", meta["guid"]])
+    # a query matching a child finds the meta-alert in its place
+    assert ids(store.search({"query": "ip_src_addr:10.0.0.6"})) == [meta["guid"]]
+    # an update of a child is copied into the meta-alert
+    store.set_status("g6", "snort", "OPEN")
+    (snort,) = [
+        a
+        for a in store.find_one(meta["guid"], "metaalert")["metron_alert"]  # type: ignore[index]
+        if a["guid"] == "g6"
+    ]
+    assert snort["alert_status"] == "OPEN"
+    added = store.add_alerts_to_meta_alert(
+        {
+            "metaAlertGuid": meta["guid"],
+            "alerts": [{"guid": "g1", "sensorType": "bro"}, {"guid": "g2", "sensorType": "bro"}],
+        }
+    )
+    assert [a["guid"] for a in added["metron_alert"]] == ["g1", "g6", "g2"]
+    assert added["count"] == 3
+    with pytest.raises(InvalidRequest, match="empty meta alert"):
+        store.remove_alerts_from_meta_alert(
+            {
+                "metaAlertGuid": meta["guid"],
+                "alerts": [
+                    {"guid": g, "sensorType": s}
+                    for g, s in [("g1", "bro"), ("g2", "bro"), ("g6", "snort")]
+                ],
+            }
+        )
+    store.remove_alerts_from_meta_alert(
+        {"metaAlertGuid": meta["guid"], "alerts": [{"guid": "g2", "sensorType": "bro"}]}
+    )
+    assert "g2" in ids(store.search({"query": "*", "size": 100}))
+    assert store.meta_alerts_for_alert("g1")["total"] == 1
+    with pytest.raises(InvalidRequest, match="not allowed for /alert or /status"):
+        store.patch(
+            {
+                "guid": meta["guid"],
+                "sensorType": "metaalert",
+                "patch": [{"op": "replace", "path": "/status", "value": "inactive"}],
+            }
+        )
+    store.update_meta_alert_status(meta["guid"], "inactive")
+    visible = ids(store.search({"query": "*", "size": 100}))
+    assert meta["guid"] not in visible and "g1" in visible and "g6" in visible
+    assert store.meta_alerts_for_alert("g1")["total"] == 0
+    with pytest.raises(InvalidRequest, match="INACTIVE"):
+        store.add_alerts_to_meta_alert(
+            {"metaAlertGuid": meta["guid"], "alerts": [{"guid": "g3", "sensorType": "bro"}]}
+        )
+    store.update_meta_alert_status(meta["guid"], "active")
+    assert "g1" not in ids(store.search({"query": "*", "size": 100}))
+
+
+def test_group_request(store: AlertStore) -> None:
+    response = store.group(
+        {
+            "indices": [],
+            "query": "*",
+            "scoreField": "threat.triage.score",
+            "groups": [
+                {"field": "source.type", "order": {"groupOrderType": "term", "sortOrder": "asc"}},
+                {"field": "ip_dst_port"},
+            ],
+        }
+    )
+    assert response["groupedBy"] == "source.type"
+    bro, snort = response["groupResults"]
+    assert (bro["key"], bro["total"], bro["score"]) == ("bro", 5, 150.0)
+    assert bro["groupedBy"] == "ip_dst_port"
+    assert [(g["key"], g["total"]) for g in bro["groupResults"]] == [("443", 3), ("22", 2)]
+    assert bro["groupResults"][0]["groupResults"] is None
+    assert (snort["key"], snort["total"]) == ("snort", 3)
+
+
+def test_column_metadata(store: AlertStore) -> None:
+    columns = store.column_metadata(["bro"])
+    assert columns["ip_src_addr"] == "ip"
+    assert columns["ip_dst_port"] == "long"
+    assert columns["threat.triage.score"] == "double"
+    assert columns["timestamp"] == "date"
+    assert columns["source.type"] == "keyword"
+    assert "msg" not in columns
+    assert store.column_metadata(["snort"])["msg"] == "keyword"
+
+
+@pytest.mark.parametrize("kind", sorted(INDEXES))
+def test_a_second_store_sees_the_first_ones_writes(tmp_path: Path, kind: str) -> None:
+    with (
+        AlertStore(tmp_path / "a", index=INDEXES[kind]()) as one,
+        AlertStore(tmp_path / "a", index=INDEXES[kind]()) as two,
+    ):
+        one.add_many([("bro", alert(1)), ("bro", alert(2))])
+        assert two.search({"query": "*"})["total"] == 2
+        two.set_status("g1", "bro", "OPEN")
+        one.add_many([("bro", alert(3))])
+        assert one.search({"query": "alert_status:OPEN"})["total"] == 1
+        assert one.search({"query": "*"})["total"] == 3
+        assert two.search({"query": "*"})["total"] == 3
+
+
+def test_the_index_snapshot_is_reused_and_caught_up(tmp_path: Path) -> None:
+    with AlertStore(tmp_path / "a") as one:
+        one.add_many([("bro", alert(n)) for n in range(1, 4)])
+        one.save_index()
+        one.set_status("g2", "bro", "OPEN")  # after the snapshot
+    assert [p.name for p in (tmp_path / "a").glob("index-*")] == ["index-3"]
+    with AlertStore(tmp_path / "a") as two:
+        assert two.search({"query": "*"})["total"] == 3
+        assert ids(two.search({"query": "alert_status:OPEN"})) == ["g2"]
+        two.save_index()
+    assert [p.name for p in (tmp_path / "a").glob("index-*")] == ["index-4"]
