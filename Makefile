@@ -36,6 +36,9 @@ bench: install
 	$(BIN)/python bench/lookup_bench.py
 	$(BIN)/python bench/flatfile_bench.py
 	$(BIN)/python bench/enrich_bench.py
+	$(BIN)/python bench/index_bench.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/lake_bench.py
 
 docs: install
 	$(BIN)/python -m metron.stellar.docs > docs/stellar-functions.md
