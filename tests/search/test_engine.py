@@ -378,3 +378,23 @@ def test_a_damaged_snapshot_is_a_value_error(tmp_path: Path) -> None:
     (tmp_path / "snap" / "manifest.json").write_text('{"format": 1}')
     with pytest.raises(ValueError):
         ColumnIndex.load(tmp_path / "snap")
+
+
+def test_add_many_is_add_for_many() -> None:
+    from metron.search.engine import ColumnIndex
+    from metron.search.query import MatchAll as All
+    from metron.search.query import Term as T
+
+    one, many = ColumnIndex(), ColumnIndex()
+    docs = [(n, "bro" if n % 2 else "snort", {"a": n % 3, "b": f"x{n}"}) for n in range(1, 40)]
+    for doc_id, index, doc in docs:
+        one.add(doc_id, index, doc)
+    many.add_many(docs[:10])
+    many.add_many(docs[10:])
+    for query in (All(), T("a", "1"), T("b", "x7")):
+        assert many.search(query, limit=100).ids == one.search(query, limit=100).ids
+    assert many.search(All(), indices=["snort"], limit=100).total == 19
+    import pytest
+
+    with pytest.raises(ValueError, match="must grow"):
+        many.add_many([(5, "bro", {})])

@@ -3,6 +3,7 @@ store from the command line, with Metron's request and response shapes."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import uuid
 from collections.abc import Iterator
@@ -121,6 +122,13 @@ def index_command(
             batch.clear()
             raws.clear()
 
+        # The loop makes no reference cycles: the cyclic collector would only walk the
+        # growing index again and again (a tenth of the indexing time at a million).
+        gc.collect()
+        gc.freeze()
+        if gc.isenabled():
+            gc.disable()
+            stack.callback(gc.enable)
         for path in paths:
             stream: IO[bytes] = (
                 sys.stdin.buffer if str(path) == "-" else stack.enter_context(path.open("rb"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,38 @@ class ColumnIndex:
         pending.append(dict(doc))
         if len(pending) >= _BATCH:
             self._flush()
+
+    def add_many(self, docs: Sequence[tuple[int, str, Mapping[str, Any]]]) -> None:
+        """:meth:`add` for many ``(id, index, document)`` at once (ids must grow); the
+        documents are not copied, so they must not change until the next query."""
+        if not docs:
+            return
+        ids = [doc_id for doc_id, _, _ in docs]
+        if (self._last_id is not None and ids[0] <= self._last_id) or any(
+            b <= a for a, b in pairwise(ids)
+        ):
+            raise ValueError("document ids must grow")
+        codes = self._index_codes
+        names = self._index_names
+        index_codes = []
+        for _, index, _ in docs:
+            code = codes.get(index)
+            if code is None:
+                code = codes[index] = len(names)
+                names.append(index)
+            index_codes.append(code)
+        self._last_id = ids[-1]
+        self._rows += len(docs)
+        self._n_live += len(docs)
+        self._ids.tail.extend(ids)
+        self._index.tail.extend(index_codes)
+        self._live.tail.extend(b"\x01" * len(docs))
+        pending = self._pending
+        for _, _, doc in docs:
+            pending.append(doc if type(doc) is dict else dict(doc))
+            if len(pending) >= _BATCH:
+                self._flush()
+                pending = self._pending
 
     def _set_rows(self, ids: Vec, index: Vec, live: Vec) -> None:
         """Per row: the document id, the index name's code, and whether it is live."""

@@ -274,8 +274,14 @@ class AlertStore:
         process just wrote (added from memory when they are all that is new)."""
         start = self._caught_up
         keys = self._key_map()
-        ids = [entry[0] for entry in written]
-        if ids and ids == list(range(start + 1, end + 1)):
+        # the written versions are all that is new when they are start+1 .. end in order
+        contiguous = (
+            len(written) == end - start
+            and bool(written)
+            and written[0][0] == start + 1
+            and written[-1][0] == end
+        )
+        if contiguous:
             retired = {
                 int(r[0])
                 for r in self._conn.execute(
@@ -283,9 +289,14 @@ class AlertStore:
                     (start, end, start),
                 )
             }
-            for doc_id, index_name, doc, key in written:
+            for doc_id, _, _, key in written:
                 keys.put(key, doc_id)
-                if doc_id not in retired:
+            fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
+            add_many = getattr(self.index, "add_many", None)
+            if add_many is not None:
+                add_many(fresh)
+            else:
+                for doc_id, index_name, doc in fresh:
                     self.index.add(doc_id, index_name, doc)
         else:
             rows = self._conn.execute(
@@ -364,7 +375,12 @@ class AlertStore:
             return 0
         if raw is not None and len(raw) != len(batch):
             raise InvalidRequest("add_many: one raw text per message, or none")
-        keys = [(_guid_of(m), _sensor_of(m)) for _, m in batch]
+        keys = []
+        for _, m in batch:
+            guid, sensor = m.get(GUID), m.get(SOURCE_TYPE)
+            if type(guid) is not str or type(sensor) is not str or not guid or not sensor:
+                guid, sensor = _guid_of(m), _sensor_of(m)  # the error, or a str subclass
+            keys.append((guid, sensor))
         hashed = [doc_key(guid, sensor) for guid, sensor in keys]
         written: list[Written] = []
         with self._transaction() as conn:
