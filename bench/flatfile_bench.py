@@ -11,17 +11,15 @@ Run: `python bench/flatfile_bench.py [--quick] [--rows N]`.
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from _timing import median_rate
 from metron.enrichment.extractors import load_extractor
 from metron.enrichment.flatfile import load_flatfile
 from metron.enrichment.lookup import SqliteLookup
@@ -52,16 +50,6 @@ def _write(path: Path, n: int) -> None:
     with path.open("w") as f:
         for i in range(n):
             f.write(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255},team{i % 97},dc{i % 5},{i % 4}\n")
-
-
-def _rate(fn: Callable[[], int], repeats: int) -> float:
-    rates = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        n = fn()
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
 def main() -> None:
@@ -100,9 +88,9 @@ def main() -> None:
                     n += 1
             return n
 
-        floor_rate = _rate(floor, repeats)
-        plain = _rate(load(PLAIN), repeats)
-        with_stellar = _rate(load(STELLAR), repeats)
+        floor_rate = median_rate(floor, repeats)
+        plain = median_rate(load(PLAIN), repeats)
+        with_stellar = median_rate(load(STELLAR), repeats)
     print(f"rows: {rows}, median of {repeats}")
     print(f"floor (split + orjson):   {floor_rate:>12,.0f} rows/s")
     print(f"load, plain:              {plain:>12,.0f} rows/s  ({plain / floor_rate:.2f} of floor)")

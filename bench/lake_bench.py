@@ -20,13 +20,9 @@ the same rows (no Parquet decoding).  Run: `python bench/lake_bench.py [--quick]
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import shutil
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import chain, repeat
 from pathlib import Path
@@ -37,6 +33,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from _timing import median_rate
 from metron.lake.hunt import Lake
 from metron.lake.writer import LakeWriter
 
@@ -80,17 +77,6 @@ def messages(n: int) -> list[dict[str, Any]]:
     ]
 
 
-def rate(fn: Callable[[], int], repeats: int) -> float:
-    """Median items per second of ``fn`` (which returns how many it did)."""
-    rates = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        count = fn()
-        rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates)
-
-
 def alternatives(sample: list[dict[str, Any]], where: Path, repeats: int) -> dict[str, float]:
     target = where / "alt.parquet"
 
@@ -121,10 +107,10 @@ def alternatives(sample: list[dict[str, Any]], where: Path, repeats: int) -> dic
         return len(sample)
 
     return {
-        "Table.from_pylist + write_table": rate(from_pylist, repeats),
-        "columns built in Python + write_table": rate(by_column, repeats),
-        "DuckDB read_json NDJSON + COPY": rate(duckdb_ndjson, repeats),
-        "floor (orjson.dumps each message)": rate(floor, repeats),
+        "Table.from_pylist + write_table": median_rate(from_pylist, repeats),
+        "columns built in Python + write_table": median_rate(by_column, repeats),
+        "DuckDB read_json NDJSON + COPY": median_rate(duckdb_ndjson, repeats),
+        "floor (orjson.dumps each message)": median_rate(floor, repeats),
     }
 
 
@@ -152,7 +138,7 @@ def main() -> None:
                 writer.write("bro", data)
             return n
 
-        written = rate(write, repeats)
+        written = median_rate(write, repeats)
         alt = alternatives(data[:100_000], where, repeats)
         os.sched_setaffinity(0, cpus)
 
@@ -170,15 +156,15 @@ def main() -> None:
         rows = copies * n
         with Lake(root) as lake:
             lake.query(QUERY)  # warm the page cache and DuckDB's metadata
-            scan = rate(lambda: (lake.query(QUERY), rows)[1], repeats)
+            scan = median_rate(lambda: (lake.query(QUERY), rows)[1], repeats)
             threads = lake.query("SELECT current_setting('threads')")[1][0][0]
         with Lake(root, threads=1) as lake:
-            scan_one = rate(lambda: (lake.query(QUERY), rows)[1], repeats)
+            scan_one = median_rate(lambda: (lake.query(QUERY), rows)[1], repeats)
         with duckdb.connect() as con:
             con.execute(
                 f"CREATE TABLE messages AS SELECT * FROM read_parquet('{root}/sensor=*/dt=*/*.parquet')"
             )
-            scan_floor = rate(lambda: (con.execute(QUERY).fetchall(), rows)[1], repeats)
+            scan_floor = median_rate(lambda: (con.execute(QUERY).fetchall(), rows)[1], repeats)
 
     print(f"lake size: {size / n:.1f} bytes/message (zstd), {len(files)} files per {n:,}")
     print(

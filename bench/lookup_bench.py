@@ -11,13 +11,10 @@ gets/s warm.  Run: `python bench/lookup_bench.py [--quick] [--records N]`.
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from _timing import median_rate
 from metron.enrichment.lookup import ENRICHMENT_TABLE, MemoryLookup, SqliteLookup
 
 TARGET_WARM = 200_000
@@ -32,17 +29,6 @@ def _rows(n: int) -> list[tuple[str, str, dict[str, object]]]:
         )
         for i in range(n)
     ]
-
-
-def _rate(fn: Callable[[], int], repeats: int) -> float:
-    """Median operations per second of ``fn`` (which returns how many it did)."""
-    rates = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        count = fn()
-        rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
 def main() -> None:
@@ -65,7 +51,7 @@ def main() -> None:
             with SqliteLookup(path) as store:
                 return store.put_many(f"t{next(counter)}", rows)
 
-        puts = _rate(put, repeats)
+        puts = median_rate(put, repeats)
         with SqliteLookup(path, cache_size=n * 2) as store:
             store.put_many(ENRICHMENT_TABLE, rows)
 
@@ -83,13 +69,13 @@ def main() -> None:
 
             get_all()
             miss_all()
-            warm = _rate(get_all, repeats)
-            warm_misses = _rate(miss_all, repeats)
+            warm = median_rate(get_all, repeats)
+            warm_misses = median_rate(miss_all, repeats)
         with SqliteLookup(path, cache_size=0) as cold_store:
-            uncached = _rate(lambda: get_all(cold_store), repeats)
+            uncached = median_rate(lambda: get_all(cold_store), repeats)
         memory = MemoryLookup()
         memory.put_many(ENRICHMENT_TABLE, rows)
-        in_memory = _rate(lambda: get_all(memory), repeats)
+        in_memory = median_rate(lambda: get_all(memory), repeats)
 
     table = {key: value for key, (_, _, value) in zip(keys, rows)}
 
@@ -98,7 +84,7 @@ def main() -> None:
             dict(table[key])
         return len(keys)
 
-    floor_rate = _rate(floor, repeats)
+    floor_rate = median_rate(floor, repeats)
     print(f"records: {n:,}")
     print(f"puts (batches of 10,000):  {puts:>12,.0f} rows/s")
     print(f"gets uncached (SQLite):    {uncached:>12,.0f} gets/s")
