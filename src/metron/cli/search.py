@@ -234,7 +234,8 @@ def _print_response(response: dict[str, Any], fields: list[str] | None) -> None:
         source = result["source"]
         table.add_row(*(escape(_text(source.get(c))) for c in columns))
     shown = len(response["results"])
-    console.print(table)
+    if shown:
+        console.print(table)
     console.print(f"{response['total']} found, {shown} shown")
     for name, counts in (response.get("facetCounts") or {}).items():
         console.print(f"\n[bold]{escape(name)}[/bold]")
