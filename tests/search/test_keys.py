@@ -48,3 +48,9 @@ def test_a_hash_collision_still_finds_the_right_document(
         assert "alert_status" not in store.find_one("b", "bro")  # type: ignore[operator]
         store.add_many([("bro", {"guid": "b", "source.type": "bro", "x": 1})])
         assert store.search({"query": "*"})["total"] == 2
+
+
+def test_put_many_is_put_in_order() -> None:
+    mapping = KeyMap()
+    mapping.put_many([1, 2, 1], [10, 20, 30])
+    assert mapping.get_many([1, 2, 3]) == [30, 20, None]

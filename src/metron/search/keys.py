@@ -45,6 +45,12 @@ class KeyMap:
         if len(self._recent) >= MERGE_AT:
             self._merge()
 
+    def put_many(self, keys: Sequence[int], doc_ids: Sequence[int]) -> None:
+        """:meth:`put` for pairs of keys and ids, in order (a later one wins)."""
+        self._recent.update(zip(keys, doc_ids, strict=True))
+        if len(self._recent) >= MERGE_AT:
+            self._merge()
+
     def get(self, key: int) -> int | None:
         found = self._recent.get(key)
         if found is not None:

@@ -34,6 +34,8 @@ meta-alerts cannot be patched on ``metron_alert`` or ``status`` (use add/remove 
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import shutil
 import sqlite3
 import statistics
@@ -44,8 +46,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonpatch
-import jsonpointer
 import orjson
 
 from metron.errors import MetronError
@@ -172,6 +172,149 @@ def _request_list(value: Any, what: str) -> list[Any]:
     return value
 
 
+def _field_name(name: str) -> str:
+    """A field named in a request, in its stored (dotted) form: Metron's Elasticsearch
+    clients name fields dedotted (``threat:triage:score``), as queries may."""
+    return name.replace(":", ".")
+
+
+#: A query node that matches nothing.
+_NOTHING: Node = Bool(must_not=(MatchAll(),))
+_NESTED_PREFIX = f"{ALERT_FIELD}."
+
+
+def _outside_meta_alerts(node: Node) -> Node:
+    """``node`` as Elasticsearch ran it on a whole document, where a meta-alert's
+    ``metron_alert`` copies are a nested type: invisible to the top-level query, so a field
+    under ``metron_alert`` matches nothing there (the copies are matched one by one, see
+    :func:`_inside_meta_alert`)."""
+    if isinstance(node, Bool):
+        return Bool(
+            must=tuple(_outside_meta_alerts(n) for n in node.must),
+            should=tuple(_outside_meta_alerts(n) for n in node.should),
+            must_not=tuple(_outside_meta_alerts(n) for n in node.must_not),
+        )
+    if isinstance(node, MatchAll):
+        return node
+    name = node.field
+    if name is not None and (name == ALERT_FIELD or name.startswith(_NESTED_PREFIX)):
+        return _NOTHING
+    return node
+
+
+def _inside_meta_alert(node: Node) -> Node:
+    """``node`` as Metron's nested query ran it on each alert of a meta-alert: fields may
+    be named ``metron_alert.<field>`` (Metron's form) or plainly ``<field>``."""
+    if isinstance(node, Bool):
+        return Bool(
+            must=tuple(_inside_meta_alert(n) for n in node.must),
+            should=tuple(_inside_meta_alert(n) for n in node.should),
+            must_not=tuple(_inside_meta_alert(n) for n in node.must_not),
+        )
+    if isinstance(node, MatchAll):
+        return node
+    name = node.field
+    if name is not None and name.startswith(_NESTED_PREFIX):
+        return dataclasses.replace(node, field=name[len(_NESTED_PREFIX) :])
+    return node
+
+
+def _pointer(path: Any, what: str = "path") -> list[str]:
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise InvalidRequest(f"a patch operation's '{what}' must be a JSON pointer: {path!r:.80}")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+
+
+def _locate(doc: dict[str, Any], path: Any, what: str = "path") -> tuple[Any, str]:
+    """The container (object or list) holding the last step of ``path``, and that step."""
+    names = _pointer(path, what)
+    if not names:
+        raise InvalidRequest(f"Invalid path: {path}")
+    here: Any = doc
+    for name in names[:-1]:
+        if isinstance(here, dict):
+            here = here.get(name)
+        elif isinstance(here, list) and name.isdigit() and int(name) < len(here):
+            here = here[int(name)]
+        else:
+            here = None
+        if not isinstance(here, (dict, list)):
+            raise InvalidRequest(f"Invalid path: /{'/'.join(names)}")
+    return here, names[-1]
+
+
+def _list_index(items: list[Any], step: str, *, end_ok: bool) -> int:
+    if step == "-" and end_ok:
+        return len(items)
+    limit = len(items) + (1 if end_ok else 0)
+    if not step.isdigit() or int(step) >= limit:
+        raise InvalidRequest(f"Invalid path: list index {step!r} out of range")
+    return int(step)
+
+
+def _get(container: Any, step: str) -> Any:
+    if isinstance(container, dict):
+        return container.get(step)
+    return container[_list_index(container, step, end_ok=False)]
+
+
+def _put(container: Any, step: str, value: Any, *, insert: bool) -> None:
+    if isinstance(container, dict):
+        container[step] = value
+    elif insert:
+        container.insert(_list_index(container, step, end_ok=True), value)
+    else:
+        container[_list_index(container, step, end_ok=False)] = value
+
+
+def _remove(container: Any, step: str) -> None:
+    if isinstance(container, dict):
+        container.pop(step, None)
+    else:
+        del container[_list_index(container, step, end_ok=False)]
+
+
+def _java_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def apply_patch(doc: Mapping[str, Any], operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Metron's ``PatchUtils``: RFC 6902 operations as Metron applied them to a document.
+    Unlike strict RFC 6902 (and as Metron did), ``add`` and ``replace`` set a field whether
+    or not it is there, ``remove`` of a missing field changes nothing, a missing ``from``
+    copies null, and a path through something that is not an object is an error.  List
+    indices (``/comments/0``, ``/tags/-``), which Metron refused, follow RFC 6902."""
+    out = copy.deepcopy(dict(doc))
+    for operation in operations:
+        op = str(operation.get("op", "")).lower()
+        if op not in ("add", "remove", "replace", "move", "copy", "test"):
+            raise InvalidRequest(f"The {operation.get('op')} operation is not supported")
+        container, step = _locate(out, operation.get("path"))
+        value = operation.get("value")
+        if op in ("add", "replace"):
+            _put(container, step, copy.deepcopy(value), insert=op == "add")
+        elif op == "remove":
+            _remove(container, step)
+        elif op in ("copy", "move"):
+            source, from_step = _locate(out, operation.get("from"), "from")
+            moved = _get(source, from_step)
+            if op == "move":
+                _remove(source, from_step)
+            _put(container, step, copy.deepcopy(moved), insert=True)
+        else:
+            actual = _get(container, step)
+            if actual != value:
+                raise InvalidRequest(
+                    f"TEST operation failed: supplied value [{_java_text(value)}]"
+                    f" != target value [{_java_text(actual)}]"
+                )
+    return out
+
+
 class AlertStore:
     """Metron's IndexDao and MetaAlertDao over SQLite and an :class:`Index`.
 
@@ -289,9 +432,11 @@ class AlertStore:
                     (start, end, start),
                 )
             }
-            for doc_id, _, _, key in written:
-                keys.put(key, doc_id)
-            fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
+            keys.put_many([entry[3] for entry in written], [entry[0] for entry in written])
+            if retired:
+                fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
+            else:
+                fresh = [(i, name, doc) for i, name, doc, _ in written]
             add_many = getattr(self.index, "add_many", None)
             if add_many is not None:
                 add_many(fresh)
@@ -496,26 +641,34 @@ class AlertStore:
         user: str | None,
         *,
         propagate: bool = True,
+        missing: str | None = None,
     ) -> dict[str, Any]:
         """Apply ``change(doc) -> new doc`` to the latest version as one new version (and
-        copy it into the active meta-alerts holding it)."""
+        copy it into the active meta-alerts holding it).  ``missing`` is the message when
+        the document is not there.  A change that changes nothing writes nothing."""
         pending: list[Written] = []
         with self._transaction() as conn:
             old = self._latest(guid, sensor)
             if old is None:
                 raise DocumentNotFound(
-                    f"Document does not exist, but is required; guid={guid}, sensorType={sensor}"
+                    missing
+                    or f"Document does not exist, but is required; guid={guid}, sensorType={sensor}"
                 )
             new_doc = change(dict(old[2]))
+            if new_doc == old[2]:
+                return new_doc
             self._write_version(conn, old, new_doc, action, detail, user, pending)
             if propagate and sensor != META_ALERT_SENSOR:
-                for meta_guid in self._meta_guids(new_doc):
-                    meta = self._latest(meta_guid, META_ALERT_SENSOR)
-                    if meta is None or meta[2].get(META_STATUS_FIELD) != "active":
-                        continue
+                # Metron finds the active meta-alerts holding a copy of the alert (not the
+                # alert's own "metaalerts" list) and replaces the copy
+                for meta in self._active_metas_holding(guid):
                     meta_doc = dict(meta[2])
                     alerts = [
-                        new_doc if a.get(GUID) == guid else a
+                        new_doc
+                        if isinstance(a, dict)
+                        and a.get(GUID) == guid
+                        and a.get(SOURCE_TYPE, sensor) == sensor
+                        else a
                         for a in meta_doc.get(ALERT_FIELD) or []
                     ]
                     meta_doc[ALERT_FIELD] = alerts
@@ -529,9 +682,10 @@ class AlertStore:
     # -------------------------------------------------------------- updates
 
     def patch(self, request: Mapping[str, Any], user: str | None = None) -> dict[str, Any]:
-        """Metron's ``PatchRequest``: ``guid``, ``sensorType``, ``patch`` (RFC 6902 operations,
-        ``op`` in any case as Metron's enum allows), optional ``source`` (ignored: the
-        latest version is patched) and ``index``."""
+        """Metron's ``PatchRequest``: ``guid``, ``sensorType``, ``patch`` (RFC 6902 operations
+        applied as Metron's ``PatchUtils`` did, see :func:`apply_patch`; ``op`` in any case
+        as Metron's enum allows), optional ``source`` (ignored: the latest version is
+        patched) and ``index``."""
         guid, sensor = self._key(request)
         operations = request.get("patch")
         if not isinstance(operations, list) or not operations:
@@ -553,13 +707,7 @@ class AlertStore:
                     )
 
         def change(doc: dict[str, Any]) -> dict[str, Any]:
-            try:
-                patched = jsonpatch.apply_patch(doc, normalised)
-            except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as e:
-                raise InvalidRequest(f"the patch cannot be applied: {e}") from None
-            if not isinstance(patched, dict):
-                raise InvalidRequest("the patch must leave a JSON object")
-            return patched
+            return apply_patch(doc, normalised)
 
         return self._update(guid, sensor, change, "patch", normalised, user)
 
@@ -603,29 +751,46 @@ class AlertStore:
             doc[COMMENTS_FIELD] = [*(doc.get(COMMENTS_FIELD) or []), comment]
             return doc
 
-        return self._update(guid, sensor, change, "comment added", comment, comment["username"])
+        return self._update(
+            guid,
+            sensor,
+            change,
+            "comment added",
+            comment,
+            comment["username"],
+            missing=f"Unable to add comment. Document with guid {guid} cannot be found.",
+        )
 
     def remove_comment(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Remove the comment equal to the request's (text, username and timestamp)."""
+        """Remove the comment equal to the request's (text, username and timestamp).  As in
+        Metron, a comment that is not there is no error (nothing changes), but a document
+        without comments is."""
         guid, sensor = self._key(request)
         comment = self._comment(request)
 
         def change(doc: dict[str, Any]) -> dict[str, Any]:
-            comments = list(doc.get(COMMENTS_FIELD) or [])
-            if not comments:
+            if doc.get(COMMENTS_FIELD) is None:
                 raise InvalidRequest(
                     f"Unable to remove comment. Document with guid {guid} has no comments."
                 )
-            if comment not in comments:
-                raise InvalidRequest(f"Unable to remove comment: no such comment on {guid}")
-            comments.remove(comment)
+            comments = list(doc[COMMENTS_FIELD])
+            if comment in comments:
+                comments.remove(comment)
             if comments:
                 doc[COMMENTS_FIELD] = comments
             else:
                 doc.pop(COMMENTS_FIELD, None)
             return doc
 
-        return self._update(guid, sensor, change, "comment removed", comment, comment["username"])
+        return self._update(
+            guid,
+            sensor,
+            change,
+            "comment removed",
+            comment,
+            comment["username"],
+            missing=f"Unable to remove comment. Document with guid {guid} cannot be found.",
+        )
 
     def _comment(self, request: Mapping[str, Any]) -> dict[str, Any]:
         text = request.get("comment")
@@ -733,16 +898,23 @@ class AlertStore:
     def _visible(self, query: Node, indices: list[str] | None) -> Node:
         """Metron's meta-alert wrapping: the query's matches that are not in an active
         meta-alert and are not inactive meta-alerts, plus the active meta-alerts any of
-        whose alerts match."""
+        whose alerts match.  As with Metron's nested ``metron_alert`` mapping, a meta-alert's
+        alerts are matched one at a time (``metron_alert.x:1 AND metron_alert.y:2`` needs
+        one alert with both), never as one flattened document."""
         not_inactive_meta = Bool(
             must=(Term(SOURCE_TYPE, META_ALERT_SENSOR),),
             must_not=(Term(META_STATUS_FIELD, "active"),),
         )
-        plain = Bool(must=(query,), must_not=(Exists(META_ALERT_FIELD), not_inactive_meta))
+        plain = Bool(
+            must=(_outside_meta_alerts(query),),
+            must_not=(Exists(META_ALERT_FIELD), not_inactive_meta),
+        )
         # the meta-alerts whose alerts match, from the alerts' own "metaalerts" (the
         # copies inside a meta-alert are kept equal to them), whatever their index
         children = self.index.search(
-            Bool(must=(query, Exists(META_ALERT_FIELD))), limit=0, facets=[META_ALERT_FIELD]
+            Bool(must=(_inside_meta_alert(query), Exists(META_ALERT_FIELD))),
+            limit=0,
+            facets=[META_ALERT_FIELD],
         )
         metas = sorted(children.facets.get(META_ALERT_FIELD, {}))
         if not metas:
@@ -767,7 +939,12 @@ class AlertStore:
         if size > self.max_results:
             raise InvalidRequest(f"Search result size must be less than {self.max_results}")
         sort = self._sort(request.get("sort"))
-        facets = [str(f) for f in _request_list(request.get("facetFields"), "facetFields")]
+        # facet counts are keyed by the names the request gives (dotted or dedotted)
+        facet_names = {
+            str(f): _field_name(str(f))
+            for f in _request_list(request.get("facetFields"), "facetFields")
+        }
+        facets = sorted(set(facet_names.values()))
         fields = request.get("fields")
         if fields is not None and not isinstance(fields, list):
             raise InvalidRequest("'fields' must be a list of field names")
@@ -784,12 +961,17 @@ class AlertStore:
             if doc_id not in docs:
                 continue
             index_name, doc = docs[doc_id]
-            source = doc if fields is None else {f: doc[f] for f in fields if f in doc}
+            # as Metron's Elasticsearch DAO: each asked-for field, null when missing
+            source = doc if fields is None else {f: doc.get(_field_name(f)) for f in fields}
             results.append(
                 {"id": doc.get(GUID), "source": source, "score": 1.0, "index": index_name}
             )
         response: dict[str, Any] = {"total": hits.total, "results": results}
-        response["facetCounts"] = hits.facets if facets else None
+        response["facetCounts"] = (
+            {name: hits.facets.get(field, {}) for name, field in facet_names.items()}
+            if facet_names
+            else None
+        )
         return response
 
     @staticmethod
@@ -803,7 +985,7 @@ class AlertStore:
             order = str(item.get("sortOrder", "desc")).lower()
             if order not in ("asc", "desc"):
                 raise InvalidRequest(f"'sortOrder' must be asc or desc, not {order!r}")
-            out.append(SortField(item["field"], "asc" if order == "asc" else "desc"))
+            out.append(SortField(_field_name(item["field"]), "asc" if order == "asc" else "desc"))
         return out
 
     def group(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -822,14 +1004,17 @@ class AlertStore:
                 )
             groups.append(
                 GroupSpec(
-                    item["field"],
+                    _field_name(item["field"]),
                     "term" if by == "term" else "count",
                     "asc" if direction == "asc" else "desc",
                 )
             )
         if not groups:
-            raise InvalidRequest("a GroupRequest needs at least one group")
+            raise InvalidRequest("At least 1 group must be provided.")
+        names = [item["field"] for item in request["groups"]]
         score_field = request.get("scoreField")
+        if not isinstance(score_field, str) or not score_field:
+            score_field = None
         indices = self._indices(request)
         with self._lock:
             self._catch_up()
@@ -838,24 +1023,29 @@ class AlertStore:
                 query,
                 groups,
                 indices=indices,
-                score_field=score_field if isinstance(score_field, str) else None,
+                score_field=_field_name(score_field) if score_field else None,
             )
-        return {"groupedBy": groups[0].field, "groupResults": self._group_results(found, groups)}
+        scored = score_field is not None
+        return {"groupedBy": names[0], "groupResults": self._group_results(found, names, scored)}
 
     def _group_results(
-        self, found: list[dict[str, Any]], groups: list[GroupSpec], level: int = 0
+        self, found: list[dict[str, Any]], names: list[str], scored: bool, level: int = 0
     ) -> list[dict[str, Any]]:
+        """Metron's ``GroupResult``s: ``groupedBy`` is the next level's field as the request
+        named it, and ``score`` is null without a ``scoreField``, as in Metron."""
         out = []
         for group in found[: self.max_groups]:
             result: dict[str, Any] = {
                 "key": group["key"],
                 "total": group["total"],
-                "score": group["score"],
-                "groupedBy": groups[level + 1].field if level + 1 < len(groups) else None,
+                "score": group["score"] if scored else None,
+                "groupedBy": names[level + 1] if level + 1 < len(names) else None,
                 "groupResults": None,
             }
             if "groups" in group:
-                result["groupResults"] = self._group_results(group["groups"], groups, level + 1)
+                result["groupResults"] = self._group_results(
+                    group["groups"], names, scored, level + 1
+                )
             out.append(result)
         return out
 
@@ -947,8 +1137,11 @@ class AlertStore:
         with self._transaction() as conn:
             alerts = self._alerts(request.get("alerts"), "Unable to create meta alert.")
             guid = str(uuid.uuid4())
+            # Metron's meta-alert holds the alerts as they are after the change (with the new
+            # guid in their "metaalerts"): it copied the very maps it then updated
+            linked = [self._linked(doc, guid) for _, _, doc in alerts]
             meta: dict[str, Any] = {
-                ALERT_FIELD: [doc for _, _, doc in alerts],
+                ALERT_FIELD: linked,
                 GUID: guid,
                 TIMESTAMP: _now_ms(),
                 GROUPS_FIELD: [str(g) for g in groups],
@@ -980,14 +1173,21 @@ class AlertStore:
                     doc_key(guid, META_ALERT_SENSOR),
                 )
             )
-            for alert in alerts:
-                doc = dict(alert[2])
-                doc[META_ALERT_FIELD] = [*self._meta_guids(doc), guid]
-                self._write_version(
-                    conn, alert, doc, "added to meta-alert", {"metaalert": guid}, user, pending
-                )
+            for alert, doc in zip(alerts, linked):
+                if doc != alert[2]:
+                    self._write_version(
+                        conn, alert, doc, "added to meta-alert", {"metaalert": guid}, user, pending
+                    )
         self._apply(pending)
         return meta
+
+    def _linked(self, doc: Mapping[str, Any], meta_guid: str) -> dict[str, Any]:
+        """The alert ``doc`` listing the meta-alert ``meta_guid`` in its ``metaalerts``."""
+        out = dict(doc)
+        guids = self._meta_guids(out)
+        if meta_guid not in guids:
+            out[META_ALERT_FIELD] = [*guids, meta_guid]
+        return out
 
     def _meta(self, guid: str, what: str) -> tuple[int, str, dict[str, Any]]:
         meta = self._latest(guid, META_ALERT_SENSOR)
@@ -1030,7 +1230,8 @@ class AlertStore:
             if adding:
                 for alert in alerts:
                     if alert[2].get(GUID) not in present:
-                        current.append(alert[2])
+                        # the copy is the alert as linked, as in Metron (see create)
+                        current.append(self._linked(alert[2], meta_guid))
                         present.add(alert[2].get(GUID))
                         changed.append(alert)
             else:
@@ -1051,11 +1252,16 @@ class AlertStore:
                 action = "alerts added" if adding else "alerts removed"
                 self._write_version(conn, meta, meta_doc, action, detail, user, pending)
                 for alert in changed:
-                    doc = dict(alert[2])
-                    guids = [g for g in self._meta_guids(doc) if g != meta_guid]
                     if adding:
-                        guids.append(meta_guid)
-                    doc[META_ALERT_FIELD] = guids
+                        doc = self._linked(alert[2], meta_guid)
+                    else:
+                        doc = dict(alert[2])
+                        if meta_guid in self._meta_guids(doc):
+                            doc[META_ALERT_FIELD] = [
+                                g for g in self._meta_guids(doc) if g != meta_guid
+                            ]
+                    if doc == alert[2]:
+                        continue
                     what_happened = "added to meta-alert" if adding else "removed from meta-alert"
                     self._write_version(
                         conn, alert, doc, what_happened, {"metaalert": meta_guid}, user, pending
@@ -1101,10 +1307,8 @@ class AlertStore:
         self._apply(pending)
         return meta_doc
 
-    def meta_alerts_for_alert(self, guid: str) -> dict[str, Any]:
-        """The active meta-alerts holding the alert ``guid`` (a ``SearchResponse``)."""
-        if not guid.strip():
-            raise InvalidRequest("Guid cannot be empty")
+    def _active_metas_holding(self, guid: str) -> list[tuple[int, str, dict[str, Any]]]:
+        """The active meta-alerts with a copy of alert ``guid`` in ``metron_alert``."""
         query = Bool(
             must=(
                 Term(SOURCE_TYPE, META_ALERT_SENSOR),
@@ -1116,11 +1320,15 @@ class AlertStore:
             self._catch_up()
             hits = self.index.search(query, limit=max(1, len(self.index)))
             docs = self._docs(hits.ids)
+        return [(i, docs[i][0], docs[i][1]) for i in hits.ids if i in docs]
+
+    def meta_alerts_for_alert(self, guid: str) -> dict[str, Any]:
+        """The active meta-alerts holding the alert ``guid`` (a ``SearchResponse``)."""
+        if not guid.strip():
+            raise InvalidRequest("Guid cannot be empty")
         results = [
             {"id": doc.get(GUID), "source": doc, "score": 1.0, "index": META_ALERT_INDEX}
-            for doc_id in hits.ids
-            if doc_id in docs
-            for _, doc in [docs[doc_id]]
+            for _, _, doc in self._active_metas_holding(guid)
         ]
         return {"total": len(results), "results": results, "facetCounts": None}
 
