@@ -148,9 +148,9 @@ def test_status_comments_patch_replace_and_history(store: AlertStore) -> None:
     assert first["after"]["alert_status"] == "ESCALATE"
     with pytest.raises(DocumentNotFound, match="guid=nope"):
         store.set_status("nope", "bro", "OPEN")
-    with pytest.raises(InvalidRequest, match="cannot be applied"):
+    with pytest.raises(InvalidRequest, match="Invalid path: /nope/deeper"):
         store.patch(
-            {"guid": "g2", "sensorType": "bro", "patch": [{"op": "remove", "path": "/nope"}]}
+            {"guid": "g2", "sensorType": "bro", "patch": [{"op": "remove", "path": "/nope/deeper"}]}
         )
 
 
