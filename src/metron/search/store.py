@@ -99,6 +99,7 @@ CREATE TABLE IF NOT EXISTS docs (
     retired_by INTEGER
 );
 CREATE INDEX IF NOT EXISTS docs_retired ON docs (retired_by) WHERE retired_by IS NOT NULL;
+CREATE INDEX IF NOT EXISTS docs_meta ON docs (id) WHERE sensor = 'metaalert' AND retired_by IS NULL;
 CREATE TABLE IF NOT EXISTS history (
     seq INTEGER PRIMARY KEY,
     guid TEXT NOT NULL,
@@ -1309,6 +1310,14 @@ class AlertStore:
 
     def _active_metas_holding(self, guid: str) -> list[tuple[int, str, dict[str, Any]]]:
         """The active meta-alerts with a copy of alert ``guid`` in ``metron_alert``."""
+        # most stores have no meta-alert: then an update need not search for them
+        if (
+            self._conn.execute(
+                "SELECT 1 FROM docs WHERE sensor = 'metaalert' AND retired_by IS NULL LIMIT 1"
+            ).fetchone()
+            is None
+        ):
+            return []
         query = Bool(
             must=(
                 Term(SOURCE_TYPE, META_ALERT_SENSOR),
