@@ -33,9 +33,10 @@ def test_recent_and_merged_entries_answer_alike(
 def test_a_hash_collision_still_finds_the_right_document(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from metron.search import store as store_module
+    from metron.search import documents, metaalerts
 
-    monkeypatch.setattr(store_module, "doc_key", lambda guid, sensor: 42)
+    monkeypatch.setattr(documents, "doc_key", lambda guid, sensor: 42)
+    monkeypatch.setattr(metaalerts, "doc_key", lambda guid, sensor: 42)
     with AlertStore(tmp_path / "a") as store:
         store.add_many(
             [

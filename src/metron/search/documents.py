@@ -1,0 +1,480 @@
+"""The alert store's documents: every version a SQLite row, the live ones in an index.
+
+A document is never changed in place: an update writes a new version (a new row) and
+points the old row's ``retired_by`` at it, and every update is logged in ``history``.
+:class:`DocumentStore` keeps an :class:`~metron.search.query.Index` of the live versions
+and, before it answers, catches the index up with the rows other processes wrote, so
+several processes can share one store directory.  The latest version of a (guid, sensor)
+is found through an in-memory :class:`~metron.search.keys.KeyMap`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import orjson
+
+from metron.errors import MetronError
+from metron.search.errors import InvalidRequest
+from metron.search.keys import KeyMap, doc_key
+from metron.search.query import Index
+
+__all__ = [
+    "ALERT_FIELD",
+    "ALERT_STATUSES",
+    "COMMENTS_FIELD",
+    "DEFAULT_MAX_GROUPS",
+    "DEFAULT_MAX_RESULTS",
+    "GROUPS_FIELD",
+    "GUID",
+    "META_ALERT_FIELD",
+    "META_ALERT_INDEX",
+    "META_ALERT_SENSOR",
+    "META_SCORES",
+    "META_STATUS_FIELD",
+    "SOURCE_TYPE",
+    "STATUS_FIELD",
+    "THREAT_SCORE",
+    "TIMESTAMP",
+    "DocumentStore",
+    "Written",
+    "as_number",
+    "dumps",
+    "now_ms",
+    "request_list",
+]
+
+#: Metron's alert statuses (``alert_status``; a document without one is NEW).
+ALERT_STATUSES = ("NEW", "OPEN", "DISMISS", "ESCALATE", "RESOLVE")
+STATUS_FIELD = "alert_status"
+COMMENTS_FIELD = "comments"
+GUID = "guid"
+SOURCE_TYPE = "source.type"
+TIMESTAMP = "timestamp"
+THREAT_SCORE = "threat.triage.score"
+#: Meta-alerts: their sensor and index, and the fields Metron gives them.
+META_ALERT_SENSOR = "metaalert"
+META_ALERT_INDEX = "metaalert"
+META_ALERT_FIELD = "metaalerts"
+ALERT_FIELD = "metron_alert"
+META_STATUS_FIELD = "status"
+GROUPS_FIELD = "groups"
+META_SCORES = ("max", "min", "average", "count", "sum", "median")
+DEFAULT_MAX_RESULTS = 1000
+DEFAULT_MAX_GROUPS = 1000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    idx TEXT NOT NULL,
+    doc BLOB NOT NULL,
+    retired_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS docs_retired ON docs (retired_by) WHERE retired_by IS NOT NULL;
+CREATE INDEX IF NOT EXISTS docs_meta ON docs (id) WHERE sensor = 'metaalert' AND retired_by IS NULL;
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    user TEXT,
+    action TEXT NOT NULL,
+    detail BLOB,
+    before BLOB,
+    after BLOB
+);
+CREATE INDEX IF NOT EXISTS history_by_guid ON history (guid, sensor);
+"""
+
+
+def dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # keys that are not strings (from a hand-made request)
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+#: A version just written: (id, index name, document, its key in the key map).
+Written = tuple[int, str, Mapping[str, Any], int]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _sensor_of(message: Mapping[str, Any]) -> str:
+    sensor = message.get(SOURCE_TYPE)
+    if not isinstance(sensor, str) or not sensor:
+        raise InvalidRequest("a message without a 'source.type' cannot be indexed")
+    return sensor
+
+
+def _guid_of(message: Mapping[str, Any]) -> str:
+    guid = message.get(GUID)
+    if not isinstance(guid, str) or not guid:
+        raise InvalidRequest("a message without a 'guid' cannot be indexed")
+    return guid
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def request_list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRequest(f"'{what}' must be a list")
+    return value
+
+
+class DocumentStore:
+    """Versioned documents in SQLite (``directory/alerts.db``, WAL) and an index of the
+    live ones (default: :class:`~metron.search.engine.ColumnIndex`, restored from its
+    latest snapshot ``directory/index-<last id>`` and caught up with the database).  One
+    store may be shared by threads; several processes may open the same directory."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        index: Index | None = None,
+        global_config: Mapping[str, Any] | None = None,
+        user: str = "metron",
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        config = dict(global_config or {})
+        self.max_results = int(config.get("search.max.results", DEFAULT_MAX_RESULTS))
+        self.max_groups = int(config.get("search.max.groups", DEFAULT_MAX_GROUPS))
+        self.meta_sort = str(config.get("meta.dao.sort", "sum"))
+        if self.meta_sort not in META_SCORES:
+            raise InvalidRequest(
+                f"global config 'meta.dao.sort' must be one of {', '.join(META_SCORES)},"
+                f" not {self.meta_sort!r}"
+            )
+        self.user = user
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.directory / "alerts.db",
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=30.0,
+        )
+        # large pages suit the ~1 KB documents (set before the first table is made)
+        self._conn.execute("PRAGMA page_size=16384")
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA cache_size=-65536")
+        self._conn.executescript(_SCHEMA)
+        self._snapshot_max = 0
+        self._keys: KeyMap | None = None
+        self.index: Index = index if index is not None else self._open_index()
+        if self._keys is None:
+            self._keys = self._rebuild_keys(self._snapshot_max)
+        self._caught_up = self._snapshot_max
+        self._catch_up()
+
+    # -------------------------------------------------------------- index upkeep
+
+    def _snapshots(self) -> list[tuple[int, Path]]:
+        """The index snapshots, newest first: ``index-<last document id>`` directories."""
+        found = []
+        for path in self.directory.glob("index-*"):
+            number = path.name[len("index-") :]
+            if path.is_dir() and number.isdigit():
+                found.append((int(number), path))
+        return sorted(found, reverse=True)
+
+    def _open_index(self) -> Index:
+        from metron.search.engine import ColumnIndex
+
+        for last_id, snapshot in self._snapshots():
+            try:
+                loaded = ColumnIndex.load(snapshot)
+            except (OSError, ValueError) as e:
+                raise MetronError(
+                    f"{snapshot}: the search index snapshot cannot be read ({e});"
+                    " remove it to rebuild the index from the store"
+                ) from None
+            self._snapshot_max = last_id
+            self._keys = KeyMap.load(snapshot)
+            return loaded
+        return ColumnIndex()
+
+    def _rebuild_keys(self, last: int) -> KeyMap:
+        """The key map of the versions up to id ``last`` (when no snapshot holds it)."""
+        keys = KeyMap()
+        if last:
+            for doc_id, guid, sensor in self._conn.execute(
+                "SELECT id, guid, sensor FROM docs WHERE id <= ? ORDER BY id", (last,)
+            ):
+                keys.put(doc_key(guid, sensor), int(doc_id))
+        return keys
+
+    def _catch_up(self) -> None:
+        """Bring the index up to the database: the versions written since it last looked
+        (by this process or another) are added, and the versions they retired removed."""
+        with self._lock:
+            row = self._conn.execute("SELECT max(id) FROM docs").fetchone()
+            end = int(row[0] or 0)
+            if end > self._caught_up:
+                self._advance(end, [])
+
+    def _advance(self, end: int, written: list[Written]) -> None:
+        """Take the index from ``_caught_up`` to ``end``.  ``written`` are documents this
+        process just wrote (added from memory when they are all that is new)."""
+        start = self._caught_up
+        keys = self._key_map()
+        # the written versions are all that is new when they are start+1 .. end in order
+        contiguous = (
+            len(written) == end - start
+            and bool(written)
+            and written[0][0] == start + 1
+            and written[-1][0] == end
+        )
+        if contiguous:
+            retired = {
+                int(r[0])
+                for r in self._conn.execute(
+                    "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id > ?",
+                    (start, end, start),
+                )
+            }
+            keys.put_many([entry[3] for entry in written], [entry[0] for entry in written])
+            if retired:
+                fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
+            else:
+                fresh = [(i, name, doc) for i, name, doc, _ in written]
+            add_many = getattr(self.index, "add_many", None)
+            if add_many is not None:
+                add_many(fresh)
+            else:
+                for doc_id, index_name, doc in fresh:
+                    self.index.add(doc_id, index_name, doc)
+        else:
+            rows = self._conn.execute(
+                "SELECT id, guid, sensor, idx, doc, retired_by FROM docs"
+                " WHERE id > ? AND id <= ? ORDER BY id",
+                (start, end),
+            )
+            for doc_id, guid, sensor, index_name, doc, retired_by in rows:
+                keys.put(doc_key(guid, sensor), int(doc_id))
+                if retired_by is None or retired_by > end:
+                    self.index.add(int(doc_id), str(index_name), orjson.loads(doc))
+        for (doc_id,) in self._conn.execute(
+            "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id <= ?",
+            (start, end, start),
+        ):
+            self.index.delete(int(doc_id))
+        self._caught_up = end
+
+    def _key_map(self) -> KeyMap:
+        if self._keys is None:  # pragma: no cover - set in __init__
+            raise MetronError("the alert store is not open")
+        return self._keys
+
+    def save_index(self) -> None:
+        """Write an index snapshot (``index-<last document id>``), so that the next open
+        starts from it instead of rebuilding the index, and drop older snapshots."""
+        save = getattr(self.index, "save", None)
+        if save is None:
+            return
+        with self._lock:
+            last = self._caught_up
+            target = self.directory / f"index-{last}"
+            if not target.exists():
+                save(target)
+                self._key_map().save(target)
+            self._snapshot_max = last
+            for number, path in self._snapshots():
+                if number < last:
+                    shutil.rmtree(path, ignore_errors=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -------------------------------------------------------------- writing
+
+    def add_many(
+        self,
+        items: Iterable[tuple[str, Mapping[str, Any]]],
+        raw: Sequence[bytes | None] | None = None,
+    ) -> int:
+        """Index ``(index name, message)`` pairs in one transaction; a message whose
+        ``(guid, sensor)`` is stored replaces it (so does a later one in the same call).
+        ``raw``, when given, holds each message's JSON text as read (stored as it is,
+        instead of serialising the message again; None for a message that was changed).
+        Returns how many were written."""
+        batch = [(index_name, message) for index_name, message in items]
+        if not batch:
+            return 0
+        if raw is not None and len(raw) != len(batch):
+            raise InvalidRequest("add_many: one raw text per message, or none")
+        keys = []
+        for _, m in batch:
+            guid, sensor = m.get(GUID), m.get(SOURCE_TYPE)
+            if type(guid) is not str or type(sensor) is not str or not guid or not sensor:
+                guid, sensor = _guid_of(m), _sensor_of(m)  # the error, or a str subclass
+            keys.append((guid, sensor))
+        hashed = [doc_key(guid, sensor) for guid, sensor in keys]
+        written: list[Written] = []
+        with self._transaction() as conn:
+            row = conn.execute("SELECT max(id) FROM docs").fetchone()
+            first = int(row[0] or 0) + 1
+            self._catch_up()  # another process may have written since
+            live: dict[tuple[str, str], int] = {}
+            found = self._key_map().get_many(hashed)
+            for key, doc_id in zip(keys, found):
+                if doc_id is not None:
+                    latest = self._resolve(doc_id, *key)
+                    if latest is not None:
+                        live[key] = latest
+            rows = []
+            retire = []
+            for offset, ((index_name, message), key) in enumerate(zip(batch, keys)):
+                doc_id = first + offset
+                old = live.get(key)
+                if old is not None:
+                    retire.append((doc_id, old))
+                live[key] = doc_id
+                text = raw[offset] if raw is not None else None
+                rows.append((doc_id, key[0], key[1], index_name, text or dumps(message)))
+                written.append((doc_id, index_name, message, hashed[offset]))
+            conn.executemany(
+                "INSERT INTO docs (id, guid, sensor, idx, doc) VALUES (?, ?, ?, ?, ?)", rows
+            )
+            conn.executemany("UPDATE docs SET retired_by = ? WHERE id = ?", retire)
+        self._apply(written)
+        return len(written)
+
+    def _resolve(self, doc_id: int, guid: str, sensor: str) -> int | None:
+        """The live version reached from version ``doc_id`` of (guid, sensor), following
+        ``retired_by``; None when none is live.  A key that led to another document (a
+        hash collision) falls back to a scan."""
+        current: int | None = doc_id
+        while current is not None:
+            row = self._conn.execute(
+                "SELECT guid, sensor, retired_by FROM docs WHERE id = ?", (current,)
+            ).fetchone()
+            if row is None:
+                return None
+            if row[0] != guid or row[1] != sensor:
+                found = self._conn.execute(
+                    "SELECT id FROM docs WHERE guid = ? AND sensor = ? AND retired_by IS NULL",
+                    (guid, sensor),
+                ).fetchone()
+                return None if found is None else int(found[0])
+            if row[2] is None:
+                return current
+            current = int(row[2])
+        return None
+
+    def _latest(self, guid: str, sensor: str) -> tuple[int, str, dict[str, Any]] | None:
+        with self._lock:
+            self._catch_up()
+            doc_id = self._key_map().get(doc_key(guid, sensor))
+            live = None if doc_id is None else self._resolve(doc_id, guid, sensor)
+            if live is None:
+                return None
+            row = self._conn.execute("SELECT idx, doc FROM docs WHERE id = ?", (live,)).fetchone()
+        return live, str(row[0]), orjson.loads(row[1])
+
+    def _write_version(
+        self,
+        conn: sqlite3.Connection,
+        old: tuple[int, str, dict[str, Any]],
+        new_doc: dict[str, Any],
+        action: str,
+        detail: Any,
+        user: str | None,
+        pending: list[Written],
+    ) -> None:
+        old_id, index_name, old_doc = old
+        guid, sensor = _guid_of(old_doc), _sensor_of(old_doc)
+        cursor = conn.execute(
+            "INSERT INTO docs (guid, sensor, idx, doc) VALUES (?, ?, ?, ?)",
+            (guid, sensor, index_name, dumps(new_doc)),
+        )
+        new_id = int(cursor.lastrowid or 0)
+        conn.execute("UPDATE docs SET retired_by = ? WHERE id = ?", (new_id, old_id))
+        conn.execute(
+            "INSERT INTO history (guid, sensor, ts, user, action, detail, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guid,
+                sensor,
+                now_ms(),
+                user or self.user,
+                action,
+                dumps(detail),
+                dumps(old_doc),
+                dumps(new_doc),
+            ),
+        )
+        pending.append((new_id, index_name, new_doc, doc_key(guid, sensor)))
+
+    def _apply(self, pending: list[Written]) -> None:
+        """After a write transaction: take the index to the last version written."""
+        with self._lock:
+            row = self._conn.execute("SELECT max(id) FROM docs").fetchone()
+            end = int(row[0] or 0)
+            if end > self._caught_up:
+                self._advance(end, sorted(pending))
+
+    @staticmethod
+    def _key(request: Mapping[str, Any]) -> tuple[str, str]:
+        guid = request.get("guid")
+        sensor = request.get("sensorType")
+        if not isinstance(guid, str) or not guid:
+            raise InvalidRequest("'guid' is required")
+        if not isinstance(sensor, str) or not sensor:
+            raise InvalidRequest("'sensorType' is required")
+        return guid, sensor
+
+    def _docs(self, ids: Sequence[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+        out: dict[int, tuple[str, dict[str, Any]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for doc_id, idx, doc in self._conn.execute(
+                f"SELECT id, idx, doc FROM docs WHERE id IN ({marks})", chunk
+            ):
+                out[int(doc_id)] = (str(idx), orjson.loads(doc))
+        return out
