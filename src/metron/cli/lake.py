@@ -124,6 +124,7 @@ def compact_command(
         str | None, typer.Option("--day", help="Only this day, YYYY-MM-DD (default: all).")
     ] = None,
     data_dir: _DATA_DIR = None,
+    config_dir: _CONFIG_DIR = None,
 ) -> None:
     """Merge each day's files into one per sensor (zstd); queries see old or new, never both."""
     from metron.lake.retention import compact
@@ -182,7 +183,7 @@ def prune_command(
 
 
 @app.command("status")
-def status_command(data_dir: _DATA_DIR = None) -> None:
+def status_command(data_dir: _DATA_DIR = None, config_dir: _CONFIG_DIR = None) -> None:
     """Per sensor: partitions (days), files, rows and bytes, and the days covered."""
     import pyarrow.parquet as pq
     from rich.console import Console
