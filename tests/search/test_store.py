@@ -282,3 +282,15 @@ def test_the_index_snapshot_is_reused_and_caught_up(tmp_path: Path) -> None:
         assert ids(two.search({"query": "alert_status:OPEN"})) == ["g2"]
         two.save_index()
     assert [p.name for p in (tmp_path / "a").glob("index-*")] == ["index-4"]
+
+
+def test_an_unreadable_snapshot_is_skipped_and_the_index_rebuilt(tmp_path: Path) -> None:
+    with AlertStore(tmp_path / "a") as one:
+        one.add_many([("bro", alert(n)) for n in range(1, 4)])
+        one.save_index()
+    broken = tmp_path / "a" / "index-3"
+    for child in broken.iterdir():
+        child.write_bytes(b"not a snapshot")
+    with AlertStore(tmp_path / "a") as two:
+        assert two.search({"query": "*"})["total"] == 3
+        assert any("index-3" in problem for problem in two.problems)

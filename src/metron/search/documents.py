@@ -186,6 +186,8 @@ class DocumentStore:
         self._conn.execute("PRAGMA cache_size=-65536")
         self._conn.executescript(_SCHEMA)
         self._snapshot_max = 0
+        #: What went wrong but was worked around (an unreadable snapshot...), for logs.
+        self.problems: list[str] = []
         self._keys: KeyMap | None = None
         self.index: Index = index if index is not None else self._open_index()
         if self._keys is None:
@@ -205,16 +207,16 @@ class DocumentStore:
         return sorted(found, reverse=True)
 
     def _open_index(self) -> Index:
+        """The newest snapshot that can be read (another process may be replacing it as
+        we look), or an empty index that the catch-up then fills from the database."""
         from metron.search.engine import ColumnIndex
 
         for last_id, snapshot in self._snapshots():
             try:
                 loaded = ColumnIndex.load(snapshot)
             except (OSError, ValueError) as e:
-                raise MetronError(
-                    f"{snapshot}: the search index snapshot cannot be read ({e});"
-                    " remove it to rebuild the index from the store"
-                ) from None
+                self.problems.append(f"{snapshot}: skipped a snapshot that cannot be read ({e})")
+                continue
             self._snapshot_max = last_id
             self._keys = KeyMap.load(snapshot)
             return loaded
