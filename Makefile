@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench docs clean
+.PHONY: install run test lint typecheck unit bench docs clean kafka-start kafka-stop kafka-status
 
 install: $(STAMP)
 
@@ -29,6 +29,18 @@ unit: install
 	$(BIN)/python -m pytest -q -n 2
 
 test: lint typecheck unit
+
+# A real Kafka broker (scripts/kafka-broker.sh) on 127.0.0.1: export the printed
+# KAFKA_BOOTSTRAP as METRON_KAFKA_BOOTSTRAP and the tests share it; without that variable
+# the Kafka tests start a broker of their own.
+kafka-start:
+	scripts/kafka-broker.sh start
+
+kafka-stop:
+	scripts/kafka-broker.sh stop
+
+kafka-status:
+	scripts/kafka-broker.sh status
 
 bench: install
 	$(BIN)/python bench/stellar_bench.py

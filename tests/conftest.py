@@ -258,3 +258,51 @@ def taxii_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# ----------------------------------------------------------------------- Kafka broker
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KAFKA_SCRIPT = REPO_ROOT / "scripts" / "kafka-broker.sh"
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``host:port`` of a real Apache Kafka broker (KRaft, one node).  CI starts one broker
+    for the whole run and sets ``$METRON_KAFKA_BOOTSTRAP``: then every test worker uses it
+    and starts nothing.  Without it, scripts/kafka-broker.sh starts a broker for this
+    worker's session (ports from 19092, one pair of ports per xdist worker) and stops it at
+    the end; its jars are cached in .cache/kafka/.  Tests name their own topics and groups
+    (unique per test), so they can share one broker."""
+    import os
+
+    shared = os.environ.get("METRON_KAFKA_BOOTSTRAP", "").strip()
+    if shared:
+        yield shared
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    state = tmp_path_factory.mktemp("kafka") / "broker.state"
+    env = {**os.environ, "METRON_KAFKA_PORT": str(19092 + 20 * index)}
+    env.setdefault("PYTHON", sys.executable)
+    command = [str(KAFKA_SCRIPT), "start", "--state", str(state)]
+    command += ["--watch-pid", str(os.getpid())]
+    try:
+        started = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=600, check=False
+        )
+        lines = [ln for ln in started.stdout.splitlines() if ln.startswith("KAFKA_BOOTSTRAP=")]
+        if started.returncode != 0 or not lines:
+            raise RuntimeError(
+                f"scripts/kafka-broker.sh start failed ({started.returncode}):\n"
+                f"{started.stdout}{started.stderr}"
+            )
+        yield lines[-1].partition("=")[2]
+    finally:
+        subprocess.run(
+            [str(KAFKA_SCRIPT), "stop", "--state", str(state)],
+            capture_output=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
