@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from metron.cli import config as config_cli
 from metron.cli import enrich as enrich_cli
 from metron.cli import lake as lake_cli
 from metron.cli import load as load_cli
@@ -36,6 +37,7 @@ app.command("index")(search_cli.index_command)
 app.command("search")(search_cli.search_command)
 app.add_typer(search_cli.alert_app, name="alert")
 app.add_typer(search_cli.metaalert_app, name="metaalert")
+app.add_typer(config_cli.app, name="config")
 
 
 def main() -> None:
