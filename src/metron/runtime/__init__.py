@@ -1,0 +1,1 @@
+"""The platform runtime: sources, stages and the embedded pipeline."""

@@ -1,0 +1,1 @@
+"""Telemetry sources: where raw records come from (see base.py)."""
