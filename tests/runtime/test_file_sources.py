@@ -1,0 +1,335 @@
+"""File, directory and stdin sources against real files, with a fake pipeline: a bounded
+queue of batches (emit blocks when it is full) from which the test takes batches and acks
+them in order, or not, to play a crash."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from metron.runtime.sources.base import NO_ACK, Ack, Source
+from metron.runtime.sources.directory import DirectorySource
+from metron.runtime.sources.files import FileTailSource
+from metron.runtime.sources.stdin import StdinSource
+
+TIMEOUT = 5.0
+
+
+class Pipeline:
+    """The pipeline's side of the contract: a bounded queue, acks called by the test."""
+
+    def __init__(self, bound: int = 100) -> None:
+        self.batches: queue.Queue[tuple[str, list[bytes], Ack]] = queue.Queue(maxsize=bound)
+
+    def emit(self, sensor: str, records: Sequence[bytes], ack: Ack) -> None:
+        self.batches.put((sensor, list(records), ack))
+
+    def take(self, count: int, *, ack: bool = True) -> list[bytes]:
+        """The records of batches taken until ``count`` records came (acking each batch)."""
+        records: list[bytes] = []
+        deadline = time.monotonic() + TIMEOUT
+        while len(records) < count:
+            try:
+                _, batch, batch_ack = self.batches.get(
+                    timeout=max(0.0, deadline - time.monotonic())
+                )
+            except queue.Empty:
+                pytest.fail(f"only {len(records)} of {count} records came: {records}")
+            records.extend(batch)
+            if ack:
+                batch_ack()
+        return records
+
+    def take_batch(self) -> tuple[list[bytes], Ack]:
+        _, batch, batch_ack = self.batches.get(timeout=TIMEOUT)
+        return batch, batch_ack
+
+    def quiet(self, seconds: float = 0.3) -> None:
+        """Nothing more is emitted for a while."""
+        time.sleep(seconds)
+        assert self.batches.empty(), f"unexpected batch: {self.batches.get_nowait()[1]}"
+
+
+@contextmanager
+def running(source: Source, pipeline: Pipeline) -> Iterator[threading.Thread]:
+    """Run ``source`` in a thread; on exit stop it (unblocking its emit) and close it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=source.run, args=(pipeline.emit, stop), daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        deadline = time.monotonic() + TIMEOUT
+        while thread.is_alive() and time.monotonic() < deadline:
+            while not pipeline.batches.empty():  # a blocked emit must get through to see stop
+                pipeline.batches.get_nowait()
+            thread.join(0.05)
+        assert not thread.is_alive(), "the source did not stop"
+        source.close()
+
+
+def append(path: Path, text: str) -> None:
+    with open(path, "ab") as f:
+        f.write(text.encode())
+
+
+def lines(*items: str) -> list[bytes]:
+    return [item.encode() for item in items]
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    return tmp_path / "logs" / "app.log"
+
+
+@pytest.fixture
+def tail(log: Path, tmp_path: Path) -> Callable[..., FileTailSource]:
+    log.parent.mkdir(exist_ok=True)
+
+    def make(**options: object) -> FileTailSource:
+        return FileTailSource("app", log, tmp_path / "checkpoints", poll_interval=0.02, **options)  # type: ignore[arg-type]
+
+    return make
+
+
+# --- tailing one file ---------------------------------------------------------------------
+
+
+def test_tail_reads_existing_and_appended_lines_skipping_blank_ones(
+    tail: Callable[..., FileTailSource], log: Path
+) -> None:
+    append(log, "one\n\ntwo\r\n  \n")
+    pipeline = Pipeline()
+    source = tail()
+    with running(source, pipeline):
+        assert pipeline.take(2) == lines("one", "two")
+        append(log, "three\nfour\n")
+        assert pipeline.take(2) == lines("three", "four")
+        pipeline.quiet(0.1)
+    assert source.stats.records == 4
+    checkpoint = json.loads(source.checkpoint_file.read_bytes())
+    assert checkpoint["offset"] == log.stat().st_size
+    assert checkpoint["inode"] == log.stat().st_ino
+
+
+def test_tail_waits_for_the_file_and_for_a_partial_line_to_end(
+    tail: Callable[..., FileTailSource], log: Path
+) -> None:
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        pipeline.quiet(0.1)
+        append(log, "first\nhalf a ")
+        assert pipeline.take(1) == lines("first")
+        pipeline.quiet(0.2)
+        append(log, "line\n")
+        assert pipeline.take(1) == lines("half a line")
+
+
+def test_tail_follows_rotation_finishing_the_old_file(
+    tail: Callable[..., FileTailSource], log: Path
+) -> None:
+    append(log, "a1\n")
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        assert pipeline.take(1) == lines("a1")
+        log.rename(log.with_name("app.log.1"))
+        # The writer has not reopened yet: it still writes to the renamed file.
+        append(log.with_name("app.log.1"), "a2\nno newline")
+        append(log, "b1\nb2\n")
+        assert pipeline.take(4) == lines("a2", "no newline", "b1", "b2")
+        append(log, "b3\n")
+        assert pipeline.take(1) == lines("b3")
+
+
+def test_tail_starts_again_after_truncation(tail: Callable[..., FileTailSource], log: Path) -> None:
+    append(log, "old line one\nold line two\n")
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        assert pipeline.take(2) == lines("old line one", "old line two")
+        log.write_bytes(b"new\n")
+        assert pipeline.take(1) == lines("new")
+
+
+def test_tail_start_at_end_skips_what_is_there(
+    tail: Callable[..., FileTailSource], log: Path
+) -> None:
+    append(log, "before\n")
+    pipeline = Pipeline()
+    with running(tail(start_at="end"), pipeline):
+        pipeline.quiet(0.1)
+        append(log, "after\n")
+        assert pipeline.take(1) == lines("after")
+
+
+def test_tail_replays_what_was_not_acked_after_a_crash(
+    tail: Callable[..., FileTailSource], log: Path
+) -> None:
+    append(log, "".join(f"line {i}\n" for i in range(1, 6)))
+    pipeline = Pipeline()
+    with running(tail(batch_size=2), pipeline):
+        first, ack_first = pipeline.take_batch()
+        second, _ = pipeline.take_batch()  # emitted, never acked: the process dies here
+        assert (first, second) == (lines("line 1", "line 2"), lines("line 3", "line 4"))
+        ack_first()
+    pipeline = Pipeline()
+    with running(tail(batch_size=2), pipeline):
+        assert pipeline.take(3) == lines("line 3", "line 4", "line 5")
+        pipeline.quiet(0.1)
+    pipeline = Pipeline()
+    with running(tail(batch_size=2), pipeline):
+        pipeline.quiet(0.1)
+
+
+def test_tail_resumes_in_the_rotated_file(tail: Callable[..., FileTailSource], log: Path) -> None:
+    append(log, "a1\n")
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        assert pipeline.take(1) == lines("a1")
+    append(log, "a2\n")
+    log.rename(log.with_name("app.log.1"))
+    append(log, "b1\n")
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        assert pipeline.take(2) == lines("a2", "b1")
+
+
+def test_tail_checkpoint_of_another_file_starts_from_the_beginning(
+    tail: Callable[..., FileTailSource], log: Path
+) -> None:
+    append(log, "gone\n")
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        assert pipeline.take(1) == lines("gone")
+    log.unlink()
+    log.write_bytes(b"fresh line\n")  # likely to get the inode just freed
+    pipeline = Pipeline()
+    with running(tail(), pipeline):
+        assert pipeline.take(1) == lines("fresh line")
+
+
+def test_tail_waits_under_back_pressure(tail: Callable[..., FileTailSource], log: Path) -> None:
+    append(log, "".join(f"{i}\n" for i in range(50)))
+    pipeline = Pipeline(bound=1)
+    source = tail(batch_size=1)
+    with running(source, pipeline):
+        time.sleep(0.2)
+        assert source.stats.records <= 2  # one batch queued, one blocked in emit
+        assert pipeline.take(50) == lines(*(str(i) for i in range(50)))
+
+
+# --- a directory of files -----------------------------------------------------------------
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    directory = tmp_path / "inbox"
+    directory.mkdir()
+    return directory
+
+
+def directory_source(inbox: Path, tmp_path: Path, **options: object) -> DirectorySource:
+    return DirectorySource("app", inbox, tmp_path / "checkpoints", poll_interval=0.02, **options)  # type: ignore[arg-type]
+
+
+def test_directory_reads_each_file_once_in_name_order(inbox: Path, tmp_path: Path) -> None:
+    (inbox / "b.log").write_bytes(b"b1\n\nb2")
+    (inbox / "a.log").write_bytes(b"a1\n")
+    with gzip.open(inbox / "c.log.gz", "wb") as f:
+        f.write(b"c1\nc2\n")
+    (inbox / ".d.log.partial").write_bytes(b"hidden\n")
+    pipeline = Pipeline()
+    source = directory_source(inbox, tmp_path)
+    with running(source, pipeline):
+        assert pipeline.take(5) == lines("a1", "b1", "b2", "c1", "c2")
+        (inbox / ".d.log.partial").rename(inbox / "d.log")
+        assert pipeline.take(1) == lines("hidden")
+        pipeline.quiet(0.1)
+    checkpoint = json.loads(source.checkpoint_file.read_bytes())
+    assert checkpoint["done"] == ["a.log", "b.log", "c.log.gz", "d.log"]
+    pipeline = Pipeline()
+    with running(directory_source(inbox, tmp_path), pipeline):
+        pipeline.quiet(0.1)
+
+
+def test_directory_waits_until_a_file_stops_growing(inbox: Path, tmp_path: Path) -> None:
+    pipeline = Pipeline()
+    with running(DirectorySource("app", inbox, tmp_path, poll_interval=0.2), pipeline):
+        for i in range(8):  # a line every 20 ms: never two polls without a change
+            append(inbox / "growing.log", f"{i}\n")
+            time.sleep(0.02)
+        assert pipeline.take(8) == lines(*(str(i) for i in range(8)))
+
+
+def test_directory_resumes_mid_file_after_a_crash(inbox: Path, tmp_path: Path) -> None:
+    (inbox / "a.log").write_bytes(b"1\n2\n3\n4\n5\n")
+    with gzip.open(inbox / "b.log.gz", "wb") as f:
+        f.write(b"6\n7\n8\n")
+    pipeline = Pipeline()
+    with running(directory_source(inbox, tmp_path, batch_size=2), pipeline):
+        first, ack_first = pipeline.take_batch()
+        assert first == lines("1", "2")
+        ack_first()
+        assert pipeline.take(6, ack=False) == lines("3", "4", "5", "6", "7", "8")
+    pipeline = Pipeline()
+    with running(directory_source(inbox, tmp_path, batch_size=2), pipeline):
+        assert pipeline.take(3) == lines("3", "4", "5")
+        # Crash inside the gzip file: the second run stored 6 and 7 only.
+        batch, ack = pipeline.take_batch()
+        assert batch == lines("6", "7")
+        ack()
+    pipeline = Pipeline()
+    with running(directory_source(inbox, tmp_path, batch_size=2), pipeline):
+        assert pipeline.take(1) == lines("8")
+        pipeline.quiet(0.1)
+
+
+def test_directory_reads_a_damaged_gzip_up_to_the_damage(inbox: Path, tmp_path: Path) -> None:
+    data = gzip.compress(b"".join(f"line {i}\n".encode() for i in range(100)))
+    (inbox / "cut.log.gz").write_bytes(data[:-8])  # no trailer: the end cannot be checked
+    (inbox / "next.log").write_bytes(b"next\n")
+    pipeline = Pipeline()
+    source = directory_source(inbox, tmp_path)
+    with running(source, pipeline):
+        records = pipeline.take(101)
+    assert records[-1] == b"next"
+    assert records[:3] == lines("line 0", "line 1", "line 2")
+    assert source.stats.errors == 1
+
+
+# --- standard input -----------------------------------------------------------------------
+
+
+def test_stdin_emits_lines_until_end_of_input() -> None:
+    stream = io.BytesIO(b"one\r\n\ntwo\nthree")
+    pipeline = Pipeline()
+    source = StdinSource("app", stream, batch_size=2)
+    stop = threading.Event()
+    thread = threading.Thread(target=source.run, args=(pipeline.emit, stop))
+    thread.start()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive(), "run did not return at end of input"
+    batches = [pipeline.take_batch() for _ in range(pipeline.batches.qsize())]
+    assert [r for batch, _ in batches for r in batch] == lines("one", "two", "three")
+    assert all(ack is NO_ACK for _, ack in batches)
+    assert all(len(batch) <= 2 for batch, _ in batches)
+
+
+def test_stdin_emits_slow_lines_at_once_and_stops_while_waiting() -> None:
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as reader, open(write_end, "wb", buffering=0) as writer:
+        pipeline = Pipeline()
+        with running(StdinSource("app", reader), pipeline):
+            writer.write(b"typed\n")
+            assert pipeline.take(1) == lines("typed")
+            pipeline.quiet(0.1)
