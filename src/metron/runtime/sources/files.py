@@ -29,6 +29,7 @@ import logging
 import os
 import re
 import threading
+from abc import abstractmethod
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -114,8 +115,9 @@ class CheckpointedSource(Source):
         self._lock = threading.Lock()
         self._dirty = False
 
+    @abstractmethod
     def _state(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The checkpoint to save: where the acked records end."""
 
     def _save(self) -> None:
         """Write the checkpoint (the caller holds the lock); a failure is retried later."""
