@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metron.search.lucene import parse
 from metron.search.naive import NaiveIndex
@@ -303,3 +305,85 @@ def test_fields_and_kinds(index: Index) -> None:
     }
     index.delete(11)
     assert "answers" not in index.fields()
+
+
+# ------------------------------------------- random Lucene text: both indexes agree
+
+_FIELDS = st.sampled_from(
+    [
+        "ip_src_addr",
+        "ip_dst_port",
+        "protocol",
+        "threat.triage.score",
+        "is_alert",
+        "tags",
+        "msg",
+        "enrichments.geo.ip_dst_addr.city",
+        "ip_*_addr",
+        "nosuch",
+    ]
+)
+_VALUES = st.sampled_from(
+    [
+        "10.0.0.1",
+        "10.0.0.0/8",
+        '"2001:db8::1"',
+        "443",
+        "80",
+        "http",
+        "ht*",
+        "/h.*p/",
+        "true",
+        "85.0",
+        "web",
+        "Paris",
+        '"ET SCAN Potential SSH Scan"',
+    ]
+)
+_RANGES = st.sampled_from(["[20 TO 90]", "{0 TO 85.0]", "[* TO 50}", ">=80", "<1", "[a TO m]"])
+
+
+@st.composite
+def _clause(draw: st.DrawFn) -> str:
+    kind = draw(st.integers(0, 4))
+    field = draw(_FIELDS)
+    if kind == 0:
+        return f"{field}:{draw(_VALUES)}"
+    if kind == 1:
+        return f"{field}:{draw(_RANGES)}"
+    if kind == 2:
+        return f"_exists_:{field}"
+    if kind == 3:
+        return draw(_VALUES)
+    return f"{field}:({draw(_VALUES)} OR {draw(_VALUES)})"
+
+
+@st.composite
+def _lucene(draw: st.DrawFn, depth: int = 0) -> str:
+    if depth >= 2 or draw(st.booleans()):
+        return draw(_clause())
+    left, right = draw(_lucene(depth + 1)), draw(_lucene(depth + 1))
+    joined = draw(
+        st.sampled_from(["{} AND {}", "{} OR {}", "{} {}", "({}) -{}", "NOT ({} || {})", "+{} {}"])
+    )
+    return joined.format(left, right)
+
+
+@settings(max_examples=300)
+@given(query=_lucene(), facet=_FIELDS)
+def test_random_queries_agree_between_the_indexes(query: str, facet: str) -> None:
+    from metron.search.engine import ColumnIndex
+
+    naive, engine = NaiveIndex(), ColumnIndex()
+    for doc_id, (name, doc) in DOCS.items():
+        naive.add(doc_id, name, doc)
+        engine.add(doc_id, name, doc)
+    node = parse(query)
+    sort = [SortField("threat.triage.score", "desc"), SortField("timestamp", "asc")]
+    expected = naive.search(node, sort=sort, limit=100, facets=[facet])
+    found = engine.search(node, sort=sort, limit=100, facets=[facet])
+    assert (found.total, found.ids, found.facets) == (
+        expected.total,
+        expected.ids,
+        expected.facets,
+    ), query
