@@ -103,30 +103,50 @@ def _column(values: list[Any]) -> pa.Array | None:
     return pa.array([_json_text(v) for v in values], pa.string())
 
 
-def _table(messages: list[dict[str, Any]]) -> pa.Table:
-    """The batch as a table.  pyarrow's own inference is the fast path; it refuses mixed
-    types, and makes lists and structs, which are redone column by column."""
+def _fast_column(values: list[Any]) -> pa.Array | None:
+    """:func:`_column`, trying pyarrow's own inference first (it agrees with the rule when
+    it picks a simple type, and refuses the mixtures the rule turns into text)."""
     try:
-        table = pa.Table.from_struct_array(pa.array(messages))
+        array = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        names = list(dict.fromkeys(name for m in messages for name in m))
-        arrays, kept = [], []
-        for name in names:
-            array = _column([m.get(name) for m in messages])
-            if array is not None:
-                arrays.append(array)
-                kept.append(name)
-        return pa.Table.from_arrays(arrays, names=kept)
-    for index in reversed(range(table.num_columns)):
-        field = table.schema.field(index)
-        if field.type in _SIMPLE:
-            continue
-        array = _column([m.get(field.name) for m in messages])
-        table = (
-            table.remove_column(index)
-            if array is None
-            else table.set_column(index, field.name, array)
-        )
+        return _column(values)
+    if array.type in _SIMPLE:
+        return array
+    if array.type == pa.null():
+        return None
+    return _column(values)
+
+
+def _table(messages: list[dict[str, Any]]) -> pa.Table:
+    """The batch as a table, rows in the batch's order.  Messages with the same fields in
+    the same order (a sensor's usual case) are transposed together at C speed; each column
+    then gets its type from all its values at once."""
+    shapes: dict[tuple[str, ...], tuple[list[int], list[Any]]] = {}
+    for row, message in enumerate(messages):
+        keys = tuple(message)
+        group = shapes.get(keys)
+        if group is None:
+            group = shapes[keys] = ([], [])
+        group[0].append(row)
+        group[1].append(message.values())
+    groups = [
+        (len(rows), dict(zip(keys, zip(*values, strict=True), strict=True)))
+        for keys, (rows, values) in shapes.items()
+    ]
+    arrays, kept = [], []
+    for name in dict.fromkeys(name for keys in shapes for name in keys):
+        values: list[Any] = []
+        for size, columns in groups:
+            column = columns.get(name)
+            values += column if column is not None else [None] * size
+        array = _fast_column(values)
+        if array is not None:
+            arrays.append(array)
+            kept.append(name)
+    table = pa.Table.from_arrays(arrays, names=kept)
+    if len(shapes) > 1:  # back to the batch's order
+        rows = np.concatenate([np.asarray(rows, dtype=np.int64) for rows, _ in shapes.values()])
+        table = table.take(pa.array(np.argsort(rows, kind="stable")))
     return table
 
 

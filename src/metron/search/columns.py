@@ -13,6 +13,8 @@ import math
 import re
 from array import array
 from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -135,16 +137,20 @@ class Dictionary:
             return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
         except TypeError:  # a value not seen yet
             pass
+        # Every pass below runs at C speed: these are the indexing loop's innermost steps.
         codes = list(map(known.get, values))
         if None in codes:
-            fresh = list(dict.fromkeys(v for v, c in zip(values, codes) if c is None))
+            fresh = list(dict.fromkeys(compress(values, map(is_, codes, repeat(None)))))
             self._room(len(fresh))
             start = self.frozen_n + len(tail)
             local = dict(zip(fresh, range(start, start + len(fresh))))
             tail.extend(fresh)
             if self.dedup:
-                known.update((v, c) for v, c in local.items() if len(v) <= LONG)
-            codes = [c if c is not None else local[v] for v, c in zip(values, codes)]
+                if max(map(len, fresh)) <= LONG:
+                    known.update(local)
+                else:
+                    known.update((v, c) for v, c in local.items() if len(v) <= LONG)
+            codes = list(map(local.get, values, codes))
         return np.array(codes, dtype=np.int32)
 
     def _room(self, count: int) -> None:

@@ -344,23 +344,29 @@ class DocumentStore:
         ``raw``, when given, holds each message's JSON text as read (stored as it is,
         instead of serialising the message again; None for a message that was changed).
         Returns how many were written."""
-        batch = [(index_name, message) for index_name, message in items]
+        batch = list(items)
         if not batch:
             return 0
         if raw is not None and len(raw) != len(batch):
             raise InvalidRequest("add_many: one raw text per message, or none")
-        keys = []
-        for _, m in batch:
-            guid, sensor = m.get(GUID), m.get(SOURCE_TYPE)
-            if type(guid) is not str or type(sensor) is not str or not guid or not sensor:
-                guid, sensor = _guid_of(m), _sensor_of(m)  # the error, or a str subclass
-            keys.append((guid, sensor))
+        names = [index_name for index_name, _ in batch]
+        messages = [message for _, message in batch]
+        guids: list[Any] = [m.get(GUID) for m in messages]
+        if not all(type(g) is str and g for g in guids):
+            guids = list(map(_guid_of, messages))  # the error, or str subclasses
+        sensors: list[Any] = [m.get(SOURCE_TYPE) for m in messages]
+        if not all(type(t) is str and t for t in sensors):
+            sensors = list(map(_sensor_of, messages))
+        keys = list(zip(guids, sensors))
         hashed = [doc_key(guid, sensor) for guid, sensor in keys]
-        written: list[Written] = []
+        texts: Sequence[bytes | None] = raw if raw is not None else [None] * len(batch)
+        if None in texts:
+            texts = [text or dumps(m) for text, m in zip(texts, messages)]
         with self._transaction() as conn:
             row = conn.execute("SELECT max(id) FROM docs").fetchone()
             first = int(row[0] or 0) + 1
             self._catch_up()  # another process may have written since
+            ids = range(first, first + len(batch))
             live: dict[tuple[str, str], int] = {}
             found = self._key_map().get_many(hashed)
             for key, doc_id in zip(keys, found):
@@ -368,21 +374,19 @@ class DocumentStore:
                     latest = self._resolve(doc_id, *key)
                     if latest is not None:
                         live[key] = latest
-            rows = []
             retire = []
-            for offset, ((index_name, message), key) in enumerate(zip(batch, keys)):
-                doc_id = first + offset
-                old = live.get(key)
-                if old is not None:
-                    retire.append((doc_id, old))
-                live[key] = doc_id
-                text = raw[offset] if raw is not None else None
-                rows.append((doc_id, key[0], key[1], index_name, text or dumps(message)))
-                written.append((doc_id, index_name, message, hashed[offset]))
+            if live or len(set(hashed)) < len(hashed):  # replacements: retire the old
+                for doc_id, key in zip(ids, keys):
+                    old = live.get(key)
+                    if old is not None:
+                        retire.append((doc_id, old))
+                    live[key] = doc_id
             conn.executemany(
-                "INSERT INTO docs (id, guid, sensor, idx, doc) VALUES (?, ?, ?, ?, ?)", rows
+                "INSERT INTO docs (id, guid, sensor, idx, doc) VALUES (?, ?, ?, ?, ?)",
+                zip(ids, guids, sensors, names, texts),
             )
             conn.executemany("UPDATE docs SET retired_by = ? WHERE id = ?", retire)
+        written: list[Written] = list(zip(ids, names, messages, hashed))
         self._apply(written)
         return len(written)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
-from itertools import pairwise
+from itertools import count, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -111,12 +111,15 @@ class ColumnIndex:
         self._ids.tail.extend(ids)
         self._index.tail.extend(index_codes)
         self._live.tail.extend(b"\x01" * len(docs))
-        pending = self._pending
-        for _, _, doc in docs:
-            pending.append(doc if type(doc) is dict else dict(doc))
-            if len(pending) >= _BATCH:
+        at = 0
+        while at < len(docs):
+            room = _BATCH - len(self._pending)
+            self._pending += [
+                doc if type(doc) is dict else dict(doc) for _, _, doc in docs[at : at + room]
+            ]
+            at += room
+            if len(self._pending) >= _BATCH:
                 self._flush()
-                pending = self._pending
 
     def _set_rows(self, ids: Vec, index: Vec, live: Vec) -> None:
         """Per row: the document id, the index name's code, and whether it is live."""
@@ -134,8 +137,8 @@ class ColumnIndex:
         self._pending = []
         # Documents with the same keys (in the same order) are transposed at C speed.
         shapes: dict[tuple[Any, ...], tuple[list[int], list[Any]]] = {}
-        for row, doc in enumerate(pending, self._rows - len(pending)):
-            keys = tuple(doc)
+        first = self._rows - len(pending)
+        for row, keys, doc in zip(count(first), map(tuple, pending), pending):
             group = shapes.get(keys)
             if group is None:
                 group = shapes[keys] = ([], [])
