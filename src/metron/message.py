@@ -12,8 +12,9 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 import orjson
@@ -29,7 +30,9 @@ __all__ = [
     "SOURCE_TYPE",
     "TIMESTAMP",
     "ErrorRecord",
+    "dumps",
     "new_guid",
+    "origin_guids",
 ]
 
 IP_SRC_ADDR = "ip_src_addr"
@@ -71,6 +74,34 @@ class _RandomHex:
 
 _RANDOM = _RandomHex()
 _VARIANT = "89ab89ab89ab89ab"  # the RFC 4122 variant digit for each hex digit's low bits
+
+
+def origin_guids(sensor: str, origin: str) -> Iterator[str]:
+    """The guids of the messages made from the record at ``origin`` of ``sensor``'s
+    source, in order: name-based UUIDs (version 5 layout, BLAKE2 digest), the same each
+    time the record is read again, so a replay replaces what it wrote instead of adding."""
+    base = f"{sensor}\x00{origin}\x00"
+    for n in count():
+        h = hashlib.blake2b(f"{base}{n}".encode(), digest_size=16).hexdigest()
+        yield f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+
+
+def _json_default(value: Any) -> Any:
+    from metron.stellar.types import Float, JavaSet
+
+    if isinstance(value, Float):
+        return float(value)
+    if isinstance(value, (JavaSet, set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def dumps(message: Mapping[str, Any]) -> bytes:
+    """A message as one line of JSON (without the newline): Stellar's values as JSON's,
+    anything else as its text."""
+    return orjson.dumps(message, default=_json_default)
 
 
 def new_guid() -> str:

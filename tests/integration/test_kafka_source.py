@@ -83,7 +83,13 @@ class Running:
         self.thread = threading.Thread(target=source.run, args=(self.emit, self.stop))
         self.thread.start()
 
-    def emit(self, sensor: str, records: Sequence[bytes], ack: Ack) -> None:
+    def emit(
+        self,
+        sensor: str,
+        records: Sequence[bytes],
+        ack: Ack,
+        origins: Sequence[str] | None = None,
+    ) -> None:
         with self.lock:
             self.batches.append((sensor, list(records), ack))
         if self.auto_ack:

@@ -30,8 +30,19 @@ class Pipeline:
 
     def __init__(self, bound: int = 100) -> None:
         self.batches: queue.Queue[tuple[str, list[bytes], Ack]] = queue.Queue(maxsize=bound)
+        #: record -> the origins it was emitted with, in order
+        self.origins: dict[bytes, list[str]] = {}
 
-    def emit(self, sensor: str, records: Sequence[bytes], ack: Ack) -> None:
+    def emit(
+        self,
+        sensor: str,
+        records: Sequence[bytes],
+        ack: Ack,
+        origins: Sequence[str] | None = None,
+    ) -> None:
+        if origins is not None:
+            for record, origin in zip(records, origins, strict=True):
+                self.origins.setdefault(record, []).append(origin)
         self.batches.put((sensor, list(records), ack))
 
     def take(self, count: int, *, ack: bool = True) -> list[bytes]:
@@ -150,6 +161,9 @@ def test_tail_follows_rotation_finishing_the_old_file(
         assert pipeline.take(4) == lines("a2", "no newline", "b1", "b2")
         append(log, "b3\n")
         assert pipeline.take(1) == lines("b3")
+    # every record has its own origin, the rotated file's and the new file's alike
+    origins = [o for found in pipeline.origins.values() for o in found]
+    assert len(origins) == 6 == len(set(origins))
 
 
 def test_tail_starts_again_after_truncation(tail: Callable[..., FileTailSource], log: Path) -> None:
@@ -182,10 +196,15 @@ def test_tail_replays_what_was_not_acked_after_a_crash(
         second, _ = pipeline.take_batch()  # emitted, never acked: the process dies here
         assert (first, second) == (lines("line 1", "line 2"), lines("line 3", "line 4"))
         ack_first()
+    crashed = pipeline
     pipeline = Pipeline()
     with running(tail(batch_size=2), pipeline):
         assert pipeline.take(3) == lines("line 3", "line 4", "line 5")
         pipeline.quiet(0.1)
+    # a replayed record has the origin it had the first time (its messages keep their guids)
+    for record in lines("line 3", "line 4"):
+        assert pipeline.origins[record] == crashed.origins[record]
+    assert len({o for found in pipeline.origins.values() for o in found}) == 3
     pipeline = Pipeline()
     with running(tail(batch_size=2), pipeline):
         pipeline.quiet(0.1)
@@ -281,6 +300,7 @@ def test_directory_resumes_mid_file_after_a_crash(inbox: Path, tmp_path: Path) -
         assert first == lines("1", "2")
         ack_first()
         assert pipeline.take(6, ack=False) == lines("3", "4", "5", "6", "7", "8")
+    crashed = pipeline
     pipeline = Pipeline()
     with running(directory_source(inbox, tmp_path, batch_size=2), pipeline):
         assert pipeline.take(3) == lines("3", "4", "5")
@@ -288,6 +308,8 @@ def test_directory_resumes_mid_file_after_a_crash(inbox: Path, tmp_path: Path) -
         batch, ack = pipeline.take_batch()
         assert batch == lines("6", "7")
         ack()
+    for record in lines("3", "4", "5", "6", "7"):
+        assert pipeline.origins[record] == crashed.origins[record]
     pipeline = Pipeline()
     with running(directory_source(inbox, tmp_path, batch_size=2), pipeline):
         assert pipeline.take(1) == lines("8")

@@ -34,7 +34,13 @@ class Pipeline:
         self.gate.set()
         self._cond = threading.Condition()
 
-    def emit(self, sensor: str, records: Sequence[bytes], ack: Ack) -> None:
+    def emit(
+        self,
+        sensor: str,
+        records: Sequence[bytes],
+        ack: Ack,
+        origins: Sequence[str] | None = None,
+    ) -> None:
         assert ack is NO_ACK
         self.gate.wait(TIMEOUT)
         with self._cond:

@@ -6,31 +6,18 @@ import gc
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 import orjson
 import typer
 
 from metron import settings
-from metron.cli.parse import _lines, dumps
+from metron.cli.parse import _lines
+from metron.enrichment.host import known_hosts
 from metron.errors import ConfigError
-from metron.message import ErrorRecord
+from metron.message import ErrorRecord, dumps
 
 __all__ = ["enrich_command"]
-
-
-def _known_hosts(global_config: dict[str, Any], directory: Path) -> Any:
-    """The known hosts: the global config's ``enrichment.host.known_hosts`` (a list or its
-    JSON text), else ``<config dir>/known_hosts.json``; None when neither is there."""
-    from metron.enrichment.host import KNOWN_HOSTS_PROPERTY, HostAdapter
-
-    hosts = global_config.get(KNOWN_HOSTS_PROPERTY)
-    if isinstance(hosts, (str, bytes)):
-        return HostAdapter.from_json(hosts)
-    if hosts is not None:
-        return HostAdapter(hosts)
-    path = directory / "known_hosts.json"
-    return HostAdapter.from_file(path) if path.is_file() else None
 
 
 def enrich_command(
@@ -86,7 +73,7 @@ def enrich_command(
             global_config,
             store,
             geo_service.db if geo_service is not None else None,
-            _known_hosts(global_config, directory),
+            known_hosts(global_config, directory),
             context,
         )
         gc.freeze()

@@ -9,29 +9,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-import orjson
 import typer
 
 from metron import settings
 from metron.errors import ConfigError
-from metron.stellar.types import Float, JavaSet
+from metron.message import dumps
 
 __all__ = ["parse_command"]
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Float):
-        return float(value)
-    if isinstance(value, (JavaSet, set, frozenset, tuple)):
-        return list(value)
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", errors="replace")
-    return str(value)
-
-
-def dumps(message: dict[str, Any]) -> bytes:
-    """One message as a JSON line (without the newline)."""
-    return orjson.dumps(message, default=_default)
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes]:

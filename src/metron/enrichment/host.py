@@ -40,7 +40,14 @@ from metron.stellar.convert import to_string
 from metron.stellar.serialize import from_json
 from metron.stellar.types import java_hashmap_keys, java_hashmap_order
 
-__all__ = ["ENRICHMENT_NAME", "KNOWN_HOSTS_PROPERTY", "PREFIX", "HostAdapter", "enrichment_key"]
+__all__ = [
+    "ENRICHMENT_NAME",
+    "KNOWN_HOSTS_PROPERTY",
+    "PREFIX",
+    "HostAdapter",
+    "enrichment_key",
+    "known_hosts",
+]
 
 #: The name of the enrichment in sensor enrichment configs (``fieldMap``).
 ENRICHMENT_NAME = "host"
@@ -113,3 +120,15 @@ class HostAdapter:
 
     def __repr__(self) -> str:
         return f"HostAdapter({len(self._known)} known hosts)"
+
+
+def known_hosts(global_config: Mapping[str, Any], directory: Path) -> HostAdapter | None:
+    """The known hosts: the global config's ``enrichment.host.known_hosts`` (a list or its
+    JSON text), else ``<config dir>/known_hosts.json``; None when neither is there."""
+    hosts = global_config.get(KNOWN_HOSTS_PROPERTY)
+    if isinstance(hosts, (str, bytes)):
+        return HostAdapter.from_json(hosts)
+    if hosts is not None:
+        return HostAdapter(hosts)
+    path = directory / "known_hosts.json"
+    return HostAdapter.from_file(path) if path.is_file() else None

@@ -11,7 +11,7 @@ silently: filtered messages are counted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,7 +139,11 @@ class SensorRunner:
     # -- one record ----------------------------------------------------------------------
 
     def process(
-        self, raw: bytes, metadata: Mapping[str, Any], global_config: Mapping[str, Any]
+        self,
+        raw: bytes,
+        metadata: Mapping[str, Any],
+        global_config: Mapping[str, Any],
+        guids: Iterator[str] | None = None,
     ) -> RunnerResult:
         result = RunnerResult()
         if self.plain:  # DEFAULT strategy without metadata: the common case, kept cheap
@@ -162,7 +166,7 @@ class SensorRunner:
             result.errors.append(self._error("parser_error", [raw_text], e, meta))
             return result
         for message in parsed.messages:
-            self._finish(message, data, meta, global_config, result)
+            self._finish(message, data, meta, global_config, result, guids)
         for part, exc in parsed.errors:
             result.errors.append(self._error("parser_error", [part], exc, meta))
         return result
@@ -174,6 +178,7 @@ class SensorRunner:
         meta: Mapping[str, Any],
         global_config: Mapping[str, Any],
         result: RunnerResult,
+        guids: Iterator[str] | None,
     ) -> None:
         if meta:
             self._merge(message, meta)
@@ -187,7 +192,7 @@ class SensorRunner:
             result.errors.append(self._error("parser_error", [data], e, meta))
             return
         if GUID not in message:
-            message[GUID] = new_guid()
+            message[GUID] = new_guid() if guids is None else next(guids)
         if message.get(ORIGINAL_STRING) is None:  # Java putIfAbsent also replaces a null
             message[ORIGINAL_STRING] = self.parser.decode(data)
         try:
@@ -250,9 +255,17 @@ class ParserRunner:
         }
 
     def process(
-        self, sensor: str, raw: bytes, metadata: Mapping[str, Any] | None = None
+        self,
+        sensor: str,
+        raw: bytes,
+        metadata: Mapping[str, Any] | None = None,
+        guids: Iterator[str] | None = None,
     ) -> RunnerResult:
         """Parse one raw record of ``sensor``; with several sensors, chain them.
+
+        ``guids``, when given, supplies the guids of the messages (else they are random):
+        the pipeline derives them from the record's place in its source, so a replayed
+        record yields the same guids.
 
         Parser chaining as Metron does it over Kafka: a message whose output topic (the
         parserConfig's ``kafka.topicField`` value, else ``kafka.topic``, else
@@ -263,12 +276,18 @@ class ParserRunner:
         runner = self.sensors.get(sensor)
         if runner is None:
             raise ConfigError(f"sensor '{sensor}' is not configured in this runner")
-        result = runner.process(raw, metadata or {}, self.global_config)
+        result = runner.process(raw, metadata or {}, self.global_config, guids)
         if len(self.sensors) == 1:
             return result
-        return self._route(runner, result, depth=0)
+        return self._route(runner, result, 0, guids)
 
-    def _route(self, runner: SensorRunner, result: RunnerResult, depth: int) -> RunnerResult:
+    def _route(
+        self,
+        runner: SensorRunner,
+        result: RunnerResult,
+        depth: int,
+        guids: Iterator[str] | None,
+    ) -> RunnerResult:
         routed = RunnerResult(errors=result.errors, filtered=result.filtered)
         parser_config = runner.config.parserConfig
         topic_field = parser_config.get("kafka.topicField")
@@ -285,8 +304,8 @@ class ParserRunner:
                 routed.messages.append(message)
                 continue
             raw = orjson.dumps(message, default=str)
-            inner = target.process(raw, {}, self.global_config)
-            inner = self._route(target, inner, depth + 1)
+            inner = target.process(raw, {}, self.global_config, guids)
+            inner = self._route(target, inner, depth + 1, guids)
             routed.messages.extend(inner.messages)
             routed.errors.extend(inner.errors)
             routed.filtered += inner.filtered

@@ -13,6 +13,12 @@ the source advance its checkpoint (a file offset, a Kafka offset), so a crash at
 replays what was not yet stored and loses nothing.  Acks arrive in the order batches were
 emitted.  A source that cannot replay (UDP, TCP syslog, stdin) acks with a no-op.
 
+Identity.  A source that can replay also names each record's place in its input
+(``origins``: one string per record, the same every time that record is read again, such
+as a file's identity and the line's offset, or a Kafka topic, partition and offset).  The
+pipeline derives the guids of a record's messages from it, so a replayed record replaces
+what it produced before instead of duplicating it.  Sources that cannot replay give None.
+
 Stopping.  :meth:`Source.run` returns soon after ``stop`` is set, having emitted nothing
 after it; batches already emitted may still be acked afterwards, and
 :meth:`Source.close` then writes the final checkpoint.
@@ -24,13 +30,25 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 __all__ = ["NO_ACK", "Ack", "Emit", "Source", "SourceStats"]
 
 #: Called by the pipeline when a batch is durable.
 Ack = Callable[[], None]
-#: ``emit(sensor, records, ack)``: hand a batch to the pipeline (blocks under back-pressure).
-Emit = Callable[[str, Sequence[bytes], Ack], None]
+
+
+class Emit(Protocol):
+    """``emit(sensor, records, ack, origins)``: hand a batch to the pipeline (blocks under
+    back-pressure); ``origins`` are the records' places in the input, or None."""
+
+    def __call__(
+        self,
+        sensor: str,
+        records: Sequence[bytes],
+        ack: Ack,
+        origins: Sequence[str] | None = None,
+    ) -> None: ...
 
 
 def NO_ACK() -> None:

@@ -151,25 +151,30 @@ class DirectorySource(CheckpointedSource):
         path = self.directory / name
         opener: Callable[[Path], IO[bytes]] = _open_gzip if name.endswith(".gz") else _open_plain
         batch: list[bytes] = []
+        origins: list[str] = []
         try:
             with opener(path) as stream:
+                # a file is read once it has settled: its name, size and time identify it
+                stat = os.stat(path)
+                key = f"{name}:{stat.st_size}:{stat.st_mtime_ns}"
                 if offset:
                     stream.seek(offset)
                 for line in stream:
-                    offset += len(line)
                     record = strip_newline(line)
                     if record.strip():
                         batch.append(record)
+                        origins.append(f"{key}:{offset}")
+                    offset += len(line)
                     if len(batch) >= self.batch_size:
-                        if not self._emit(emit, stop, batch, name, offset):
+                        if not self._emit(emit, stop, batch, origins, name, offset):
                             return False
-                        batch = []
+                        batch, origins = [], []
         except FileNotFoundError:
             pass  # removed before it was read: nothing to do
         except (OSError, EOFError, zlib.error) as e:
             self.count(errors=1)
             log.error("%s: cannot be read past offset %d, left behind: %s", path, offset, e)
-        if batch and not self._emit(emit, stop, batch, name, offset):
+        if batch and not self._emit(emit, stop, batch, origins, name, offset):
             return False
         with self._lock:
             self._finished.append((self._emitted, name))
@@ -178,12 +183,18 @@ class DirectorySource(CheckpointedSource):
         return True
 
     def _emit(
-        self, emit: Emit, stop: threading.Event, batch: list[bytes], name: str, end: int
+        self,
+        emit: Emit,
+        stop: threading.Event,
+        batch: list[bytes],
+        origins: list[str],
+        name: str,
+        end: int,
     ) -> bool:
         if stop.is_set():
             return False
         self._emitted += 1
-        emit(self.sensor, batch, self._ack(self._emitted, name, end))
+        emit(self.sensor, batch, self._ack(self._emitted, name, end), origins)
         self.count(records=len(batch), size=sum(len(r) for r in batch))
         return True
 

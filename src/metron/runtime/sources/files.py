@@ -40,6 +40,7 @@ __all__ = [
     "CheckpointedSource",
     "FileTailSource",
     "checkpoint_path",
+    "file_key",
     "load_checkpoint",
     "read_lines",
     "save_checkpoint",
@@ -49,12 +50,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def read_lines(stream: IO[bytes], limit: int, *, final: bool) -> tuple[list[bytes], int, bool]:
+def read_lines(
+    stream: IO[bytes], limit: int, *, final: bool, starts: list[int] | None = None
+) -> tuple[list[bytes], int, bool]:
     """Up to ``limit`` non-blank lines from ``stream`` at its position.
 
     Returns the records, the number of bytes consumed (blank lines included) and whether
     the end of the data was reached.  A last line without newline is consumed only when
     ``final``; otherwise it is left unread (the caller seeks back to the consumed offset).
+    ``starts``, when given, receives each record's offset from the position read from.
     """
     records: list[bytes] = []
     consumed = 0
@@ -65,14 +69,24 @@ def read_lines(stream: IO[bytes], limit: int, *, final: bool) -> tuple[list[byte
         if not line.endswith(b"\n"):
             if not final:
                 return records, consumed, True
-            consumed += len(line)
             record = line
         else:
-            consumed += len(line)
             record = strip_newline(line)
         if record.strip():
             records.append(record)
+            if starts is not None:
+                starts.append(consumed)
+        consumed += len(line)
     return records, consumed, False
+
+
+def file_key(stream: IO[bytes]) -> str:
+    """What tells this file apart from every other for record origins: its device and
+    inode, and a digest of its first line (an inode is reused once a file is deleted)."""
+    device, inode = _identity(os.fstat(stream.fileno()))
+    head = os.pread(stream.fileno(), HEAD_BYTES, 0)
+    first = head.split(b"\n", 1)[0]
+    return f"{device}:{inode}:{hashlib.sha1(first).hexdigest()[:16]}"
 
 
 def checkpoint_path(directory: Path | None, kind: str, sensor: str, target: Path) -> Path:
@@ -268,8 +282,13 @@ class FileTailSource(CheckpointedSource):
                         continue
                 identity = _identity(os.fstat(stream.fileno()))
                 stream.seek(offset)
-                records, consumed, at_end = read_lines(stream, self.batch_size, final=False)
-                if records and not self._emit(emit, stop, records, stream, offset + consumed):
+                starts: list[int] = []
+                records, consumed, at_end = read_lines(
+                    stream, self.batch_size, final=False, starts=starts
+                )
+                if records and not self._emit(
+                    emit, stop, records, stream, offset, starts, offset + consumed
+                ):
                     return
                 offset += consumed
                 if not at_end:
@@ -305,10 +324,15 @@ class FileTailSource(CheckpointedSource):
         """Read a rotated file to its end, last line included; False when stopped."""
         stream.seek(offset)
         while True:
-            records, consumed, at_end = read_lines(stream, self.batch_size, final=True)
-            offset += consumed
-            if records and not self._emit(emit, stop, records, stream, offset):
+            starts: list[int] = []
+            records, consumed, at_end = read_lines(
+                stream, self.batch_size, final=True, starts=starts
+            )
+            if records and not self._emit(
+                emit, stop, records, stream, offset, starts, offset + consumed
+            ):
                 return False
+            offset += consumed
             if at_end:
                 return True
 
@@ -318,11 +342,17 @@ class FileTailSource(CheckpointedSource):
         stop: threading.Event,
         records: list[bytes],
         stream: IO[bytes],
+        offset: int,
+        starts: list[int],
         end: int,
     ) -> bool:
+        """Emit ``records`` read from ``offset`` (``starts`` relative to it), the file read
+        up to ``end`` once they are stored; False when stopped."""
         if stop.is_set():
             return False
-        emit(self.sensor, records, self._ack(self._position(stream, end)))
+        key = file_key(stream)
+        origins = [f"{key}:{offset + start}" for start in starts]
+        emit(self.sensor, records, self._ack(self._position(stream, end)), origins)
         self.count(records=len(records), size=sum(len(r) for r in records))
         return True
 

@@ -58,13 +58,14 @@ _Partition = tuple[str, int]
 class _Batch:
     """Records of one sensor waiting to be emitted, and the offsets they would commit."""
 
-    values: list[tuple[_Partition, bytes]] = field(default_factory=list)
+    #: (partition, offset, value) per record
+    values: list[tuple[_Partition, int, bytes]] = field(default_factory=list)
     offsets: dict[_Partition, int] = field(default_factory=dict)
     since: float = 0.0  # monotonic time of the first value
     epochs: dict[_Partition, int] = field(default_factory=dict)
 
     def drop(self, gone: set[_Partition]) -> None:
-        self.values = [(tp, value) for tp, value in self.values if tp not in gone]
+        self.values = [entry for entry in self.values if entry[0] not in gone]
         self.offsets = {tp: o for tp, o in self.offsets.items() if tp not in gone}
 
 
@@ -197,7 +198,7 @@ class KafkaSource(Source):
             return  # a tombstone or empty record: nothing to parse
         if not batch.values:
             batch.since = time.monotonic()
-        batch.values.append((tp, value))
+        batch.values.append((tp, offset, value))
         if len(batch.values) >= self.batch_size:
             self._full.append((sensor, batch))
             self._batches[sensor] = _Batch()
@@ -225,13 +226,16 @@ class KafkaSource(Source):
 
     def _emit(self, emit: Emit, sensor: str, batch: _Batch) -> None:
         offsets, epochs = batch.offsets, batch.epochs
-        values = [value for _, value in batch.values]
+        values = [value for _, _, value in batch.values]
+        origins = [
+            f"{topic}:{partition}:{offset}" for (topic, partition), offset, _ in batch.values
+        ]
         self.count(records=len(values), size=sum(len(v) for v in values))
 
         def ack() -> None:
             self._acks.put((offsets, epochs))
 
-        emit(sensor, values, ack)
+        emit(sensor, values, ack, origins)
 
     # ------------------------------------------------------------- acks and commits
 
