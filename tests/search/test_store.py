@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from metron.search.query import Index
+from metron.errors import MetronError
+from metron.search.query import Index, Term
 from metron.search.store import AlertStore, DocumentNotFound, InvalidRequest
 
 
@@ -294,3 +295,35 @@ def test_an_unreadable_snapshot_is_skipped_and_the_index_rebuilt(tmp_path: Path)
     with AlertStore(tmp_path / "a") as two:
         assert two.search({"query": "*"})["total"] == 3
         assert any("index-3" in problem for problem in two.problems)
+
+
+def test_write_only_stores_replace_across_processes_and_readers_see_one_version(
+    tmp_path: Path,
+) -> None:
+    """The pipeline's workers open the store write-only: two of them writing the same
+    guids (a replayed batch) leave one live version each, which a searchable store sees."""
+    from metron.search.documents import DocumentStore
+
+    with (
+        DocumentStore(tmp_path / "a", searchable=False) as one,
+        DocumentStore(tmp_path / "a", searchable=False) as two,
+    ):
+        one.add_many([("bro", alert(n)) for n in range(1, 4)])
+        two.add_many([("bro", alert(n, note="again")) for n in range(2, 6)])
+        one.add_many([("bro", alert(5, note="third"))])
+        one.save_index()  # nothing to save: no snapshot appears
+        assert not list((tmp_path / "a").glob("index-*"))
+        with pytest.raises(MetronError):
+            one.index.search(Term("guid", "g1"))
+    with AlertStore(tmp_path / "a") as reader:
+        found = reader.search({"query": "*", "size": 10})
+        assert sorted(ids(found)) == ["g1", "g2", "g3", "g4", "g5"]
+        assert reader.find_one("g5", "bro")["note"] == "third"
+        assert reader.find_one("g2", "bro")["note"] == "again"
+        reader.save_index()
+    # a writer opened after a snapshot starts from the snapshot's key map
+    with DocumentStore(tmp_path / "a", searchable=False) as three:
+        three.add_many([("bro", alert(1, note="late"))])
+    with AlertStore(tmp_path / "a") as reader:
+        assert reader.search({"query": "*"})["total"] == 5
+        assert reader.find_one("g1", "bro")["note"] == "late"

@@ -146,6 +146,27 @@ def request_list(value: Any, what: str) -> list[Any]:
     return value
 
 
+class _NoIndex:
+    """The index of a write-only store: keeps nothing (see ``searchable``)."""
+
+    def add(self, doc_id: int, index: str, doc: Mapping[str, Any]) -> None:
+        pass
+
+    def add_many(self, docs: Sequence[tuple[int, str, Mapping[str, Any]]]) -> None:
+        pass
+
+    def delete(self, doc_id: int) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return 0
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        raise MetronError("this alert store was opened for writing only")
+
+    group = fields = search
+
+
 class DocumentStore:
     """Versioned documents in SQLite (``directory/alerts.db``, WAL) and an index of the
     live ones (default: :class:`~metron.search.engine.ColumnIndex`, restored from its
@@ -159,8 +180,13 @@ class DocumentStore:
         index: Index | None = None,
         global_config: Mapping[str, Any] | None = None,
         user: str = "metron",
+        searchable: bool = True,
     ) -> None:
+        """``searchable=False`` opens the store for writing only (the pipeline's workers):
+        no index is loaded or kept, only the map of latest versions that replacing a
+        document needs; searching is left to the processes that open it searchable."""
         self.directory = Path(directory)
+        self.searchable = searchable
         self.directory.mkdir(parents=True, exist_ok=True)
         config = dict(global_config or {})
         self.max_results = int(config.get("search.max.results", DEFAULT_MAX_RESULTS))
@@ -179,21 +205,40 @@ class DocumentStore:
             check_same_thread=False,
             timeout=30.0,
         )
-        # large pages suit the ~1 KB documents (set before the first table is made)
-        self._conn.execute("PRAGMA page_size=16384")
-        self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA cache_size=-65536")
-        self._conn.executescript(_SCHEMA)
+        self._create()
         self._snapshot_max = 0
         #: What went wrong but was worked around (an unreadable snapshot...), for logs.
         self.problems: list[str] = []
         self._keys: KeyMap | None = None
-        self.index: Index = index if index is not None else self._open_index()
+        if searchable:
+            self.index: Index = index if index is not None else self._open_index()
+        else:
+            self.index = _NoIndex()
+            self._keys = self._newest_keys()
         if self._keys is None:
             self._keys = self._rebuild_keys(self._snapshot_max)
         self._caught_up = self._snapshot_max
         self._catch_up()
+
+    def _create(self) -> None:
+        """Make the database WAL with its tables, once: several processes may open a new
+        store at the same moment, so this waits for the others (switching to WAL takes
+        a lock that SQLite's busy timeout does not wait for)."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    # large pages suit the ~1 KB documents (set before the first table)
+                    self._conn.execute("PRAGMA page_size=16384")
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     # -------------------------------------------------------------- index upkeep
 
@@ -222,6 +267,15 @@ class DocumentStore:
             return loaded
         return ColumnIndex()
 
+    def _newest_keys(self) -> KeyMap | None:
+        """The key map of the newest snapshot that has a readable one (write-only mode)."""
+        for last_id, snapshot in self._snapshots():
+            keys = KeyMap.load(snapshot)
+            if keys is not None:
+                self._snapshot_max = last_id
+                return keys
+        return None
+
     def _rebuild_keys(self, last: int) -> KeyMap:
         """The key map of the versions up to id ``last`` (when no snapshot holds it)."""
         keys = KeyMap()
@@ -231,6 +285,11 @@ class DocumentStore:
             ):
                 keys.put(doc_key(guid, sensor), int(doc_id))
         return keys
+
+    def refresh(self) -> None:
+        """Take in what other processes wrote since the store last looked (searches do
+        this anyway; a process that serves searches calls it to stay current)."""
+        self._catch_up()
 
     def _catch_up(self) -> None:
         """Bring the index up to the database: the versions written since it last looked
@@ -272,6 +331,12 @@ class DocumentStore:
             else:
                 for doc_id, index_name, doc in fresh:
                     self.index.add(doc_id, index_name, doc)
+        elif not self.searchable:  # the keys are all a write-only store keeps
+            for doc_id, guid, sensor in self._conn.execute(
+                "SELECT id, guid, sensor FROM docs WHERE id > ? AND id <= ? ORDER BY id",
+                (start, end),
+            ):
+                keys.put(doc_key(guid, sensor), int(doc_id))
         else:
             rows = self._conn.execute(
                 "SELECT id, guid, sensor, idx, doc, retired_by FROM docs"
@@ -298,7 +363,7 @@ class DocumentStore:
         """Write an index snapshot (``index-<last document id>``), so that the next open
         starts from it instead of rebuilding the index, and drop older snapshots."""
         save = getattr(self.index, "save", None)
-        if save is None:
+        if save is None or not self.searchable:
             return
         with self._lock:
             last = self._caught_up
