@@ -21,12 +21,14 @@ BRO_ENRICHMENT = {
     "threatIntel": {"fieldMap": {}, "triageConfig": {"riskLevelRules": []}},
 }
 BRO_INDEXING = {"elasticsearch": {"index": "bro", "batchSize": 5}, "hdfs": {"enabled": False}}
+BRO_SOURCES = {"sources": [{"type": "file", "path": "/var/log/bro/conn.log"}, {"type": "http"}]}
 
 
 def tree() -> dict[str, Any]:
     return {
         "global": {"es.date.format": "yyyy.MM.dd.HH", "geo_hdfs_file": "/tmp/geo"},
         "parsers/bro": BRO_PARSER,
+        "sources/bro": BRO_SOURCES,
         "enrichments/bro": BRO_ENRICHMENT,
         "indexing/bro": BRO_INDEXING,
         "profiler": {"profiles": [{"profile": "p", "foreach": "ip_src_addr"}]},
@@ -37,6 +39,7 @@ def test_a_tree_round_trips_through_a_directory(tmp_path: Path) -> None:
     written = store.write_directory(tmp_path / "conf", tree())
     assert sorted(written) == sorted(tree())
     assert (tmp_path / "conf" / "parsers" / "bro.json").is_file()
+    assert (tmp_path / "conf" / "sources" / "bro.json").is_file()
     assert (tmp_path / "conf" / "profiler.json").is_file()
     assert store.read_directory(tmp_path / "conf") == tree()
     assert store.validate(tree()) == []
@@ -99,7 +102,7 @@ def test_writing_leaves_no_temporary_files(tmp_path: Path) -> None:
     store.write_directory(tmp_path, tree())
     store.write_directory(tmp_path, {**tree(), "global": {"x": 1}}, force=True)
     names = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
-    assert names == ["bro.json", "bro.json", "bro.json", "global.json", "profiler.json"]
+    assert names == ["bro.json"] * 4 + ["global.json", "profiler.json"]
 
 
 def test_unknown_or_unsafe_keys_are_not_written(tmp_path: Path) -> None:
@@ -149,6 +152,7 @@ def test_a_bad_stellar_enrichment_is_a_problem() -> None:
         ("PARSER", "bro", "parsers/bro"),
         ("enrichment", "yaf", "enrichments/yaf"),
         ("Indexing", "snort", "indexing/snort"),
+        ("source", "squid", "sources/squid"),
         ("PROFILER", None, "profiler"),
     ],
 )
@@ -216,3 +220,39 @@ def test_patch_move_copy_test() -> None:
 def test_bad_patches(operations: Any, message: str) -> None:
     with pytest.raises(MetronError, match=message):
         store.apply_patch({"a": 1}, operations)
+
+
+def test_sources_sort_after_parsers() -> None:
+    keys = ["indexing/bro", "sources/bro", "parsers/yaf", "global", "sources/a"]
+    assert store.sorted_keys(dict.fromkeys(keys)) == [
+        "global",
+        "parsers/yaf",
+        "sources/a",
+        "sources/bro",
+        "indexing/bro",
+    ]
+
+
+def test_source_configs_are_validated_listing_every_problem() -> None:
+    configs = {
+        "sources/squid": {
+            "sources": [
+                {"type": "file", "path": "/x", "bathSize": 5},
+                {"type": "syslog", "port": 70000},
+            ]
+        },
+        "sources/bro": BRO_SOURCES,
+        "sources/yaf": ["not", "an", "object"],
+    }
+    assert store.validate(configs) == [
+        "sources/squid: sources[0].bathSize: unknown key; did you mean 'batchSize'?",
+        "sources/squid: sources[1].port: must be 1-65535, got 70000",
+        'sources/yaf: must be a JSON object {"sources": [...]}, got list',
+    ]
+
+
+def test_unknown_config_messages_name_the_sources_folder() -> None:
+    assert store.validate({"source/bro": {}}) == [
+        "source/bro: unknown config; expected global, profiler, parsers/<sensor>,"
+        " sources/<sensor>, enrichments/<sensor> or indexing/<sensor>"
+    ]

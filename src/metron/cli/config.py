@@ -36,11 +36,11 @@ _CONFIG_DIR = Annotated[
     Path | None,
     typer.Option(
         "--config-dir",
-        help="Config directory: global.json, parsers/, enrichments/, indexing/, profiler.json"
-        " (default: $METRON_CONFIG_DIR).",
+        help="Config directory: global.json, parsers/, sources/, enrichments/, indexing/,"
+        " profiler.json (default: $METRON_CONFIG_DIR).",
     ),
 ]
-_TYPE_HELP = "Config type: global, parser, enrichment, indexing or profiler."
+_TYPE_HELP = "Config type: global, parser, source, enrichment, indexing or profiler."
 
 
 def _brokers(kafka_option: str | None) -> str:
@@ -180,7 +180,9 @@ def patch_command(
     topic: _TOPIC = kafka.DEFAULT_TOPIC,
     name: Annotated[
         str | None,
-        typer.Option("--config-name", "-n", help="The sensor (parser, enrichment, indexing)."),
+        typer.Option(
+            "--config-name", "-n", help="The sensor (parser, source, enrichment, indexing)."
+        ),
     ] = None,
     patch_file: Annotated[
         Path | None,

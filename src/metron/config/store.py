@@ -5,6 +5,10 @@ Keys: ``global``, ``parsers/<sensor>``, ``enrichments/<sensor>``, ``indexing/<se
 ``profiler``.  On disk the tree is a config directory (``global.json``,
 ``parsers/<sensor>.json``, ``enrichments/<sensor>.json``, ``indexing/<sensor>.json``,
 ``profiler.json``), the layout of Metron's ``config/zookeeper``.
+
+One type is ours, not Metron's: ``sources/<sensor>`` (SOURCE), where a sensor's raw
+telemetry comes from (files, syslog, Kafka...; see :mod:`metron.runtime.sourceconfig`).
+It lives beside the parser config so that Metron's parser configs keep Metron's keys only.
 """
 
 from __future__ import annotations
@@ -35,19 +39,29 @@ __all__ = [
 CONFIG_TYPES: dict[str, str | None] = {
     "GLOBAL": None,
     "PARSER": "parsers",
+    "SOURCE": "sources",
     "ENRICHMENT": "enrichments",
     "INDEXING": "indexing",
     "PROFILER": None,
 }
 _SINGLE = {"global": "GLOBAL", "profiler": "PROFILER"}
-_FOLDERS = {"parsers": "PARSER", "enrichments": "ENRICHMENT", "indexing": "INDEXING"}
+_FOLDERS = {
+    "parsers": "PARSER",
+    "sources": "SOURCE",
+    "enrichments": "ENRICHMENT",
+    "indexing": "INDEXING",
+}
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
-_EXPECTED = "expected global, profiler, parsers/<sensor>, enrichments/<sensor> or indexing/<sensor>"
+_EXPECTED = (
+    "expected global, profiler, parsers/<sensor>, sources/<sensor>, enrichments/<sensor>"
+    " or indexing/<sensor>"
+)
 
 
 def config_key(config_type: str, name: str | None = None) -> str:
     """The key of a config named as Metron's tool named it: ``config_key("PARSER", "bro")``
-    is ``parsers/bro``; GLOBAL and PROFILER take no name."""
+    is ``parsers/bro`` (and ``config_key("SOURCE", "bro")`` our ``sources/bro``); GLOBAL
+    and PROFILER take no name."""
     kind = config_type.strip().upper()
     if kind not in CONFIG_TYPES:
         raise ConfigError(
@@ -82,13 +96,13 @@ def _known(key: str) -> bool:
 
 
 def _sort_key(key: str) -> tuple[int, str]:
-    order = ["GLOBAL", "PARSER", "ENRICHMENT", "INDEXING", "PROFILER", "UNKNOWN"]
+    order = ["GLOBAL", "PARSER", "SOURCE", "ENRICHMENT", "INDEXING", "PROFILER", "UNKNOWN"]
     return order.index(describe_key(key)[0]), key
 
 
 def sorted_keys(configs: Mapping[str, Any]) -> list[str]:
-    """The keys of ``configs`` in Metron's order: global, parsers, enrichments, indexing,
-    profiler, then anything unknown."""
+    """The keys of ``configs`` in Metron's order: global, parsers, (our) sources,
+    enrichments, indexing, profiler, then anything unknown."""
     return sorted(configs, key=_sort_key)
 
 
@@ -239,6 +253,12 @@ def _check_parser(key: str, value: Any) -> list[str]:
     return []
 
 
+def _check_source(key: str, value: Any) -> list[str]:
+    from metron.runtime.sourceconfig import check_sources
+
+    return check_sources(key.partition("/")[2], value, where=key)
+
+
 def _check_enrichment(key: str, value: Any) -> list[str]:
     from metron.enrichment.config import parse_enrichment_config
 
@@ -268,6 +288,7 @@ _CHECKS = {
     "GLOBAL": _check_global,
     "PROFILER": _check_profiler,
     "PARSER": _check_parser,
+    "SOURCE": _check_source,
     "ENRICHMENT": _check_enrichment,
     "INDEXING": _check_indexing,
 }
