@@ -12,8 +12,10 @@ from metron.cli import lake as lake_cli
 from metron.cli import load as load_cli
 from metron.cli import load_misp, load_taxii
 from metron.cli import parse as parse_cli
+from metron.cli import run as run_cli
 from metron.cli import search as search_cli
 from metron.cli import stellar as stellar_cli
+from metron.cli.status import status_command
 from metron.errors import MetronError
 
 __all__ = ["app", "main"]
@@ -38,6 +40,8 @@ app.command("search")(search_cli.search_command)
 app.add_typer(search_cli.alert_app, name="alert")
 app.add_typer(search_cli.metaalert_app, name="metaalert")
 app.add_typer(config_cli.app, name="config")
+app.command("run")(run_cli.run_command)
+app.command("status")(status_command)
 
 
 def main() -> None:

@@ -1,0 +1,157 @@
+"""A worker process of the embedded platform: runs :class:`~metron.runtime.stages.Stages`
+on the batches the main process sends it.
+
+Messages between the main process and a worker (over ``multiprocessing`` queues):
+
+* to the worker: ``("batch", Batch)``; ``("config", tree)`` to rebuild the stages from a
+  new (already validated) config tree; ``("stop",)`` to finish what was sent, write the
+  lake and exit.  Queue order is kept, so a config applies from the next batch on.
+* to the main process: ``("ready", worker)`` once the stages are built;
+  ``("processed", worker, seq, delta)`` when batch ``seq`` is in the alert store (with its
+  counts); ``("durable", worker, seqs)`` when the batches ``seqs`` are held by every
+  store, the lake included; ``("problem", worker, text)`` for something the operator should
+  see (a config that could not be applied: the previous one keeps running);
+  ``("fatal", worker, text)`` when the worker cannot go on (it then exits).
+
+A batch is written to the alert store as soon as it is processed (searchable at once),
+and to the lake in larger writes (fewer, bigger files): when the lake buffer holds
+``lake_batch`` rows or its oldest batch has waited ``lake_interval`` seconds.  Batches are
+reported durable only then, so a source's checkpoint never passes data the lake lacks.
+
+A worker whose main process dies exits too (it checks its parent every second).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import sqlite3
+import time
+from multiprocessing.queues import Queue
+from pathlib import Path
+from typing import Any
+
+from metron.errors import MetronError
+from metron.runtime.metrics import Delta
+from metron.runtime.stages import Batch, Stages
+
+__all__ = ["worker_main"]
+
+log = logging.getLogger(__name__)
+
+#: How long a batch may wait for the lake write (seconds), at most.
+DEFAULT_LAKE_INTERVAL = 5.0
+
+
+def worker_main(
+    number: int,
+    tree: dict[str, Any],
+    config_dir: Path,
+    data_dir: Path,
+    inbox: Queue[Any],
+    outbox: Queue[Any],
+    parent: int,
+    lake_interval: float = DEFAULT_LAKE_INTERVAL,
+) -> None:
+    """The worker's life (the target of its process)."""
+    # The main process owns the signals: Ctrl-C in a terminal reaches the whole process
+    # group, a service manager may signal every process, and the main process decides
+    # how the workers stop (after the batches they hold).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING, format=f"worker {number}: %(message)s")
+    try:
+        stages = Stages(tree, config_dir, data_dir)
+    except (MetronError, OSError, sqlite3.Error) as e:
+        outbox.put(("fatal", number, f"cannot build the pipeline: {e}"))
+        return
+    outbox.put(("ready", number))
+    try:
+        _loop(number, stages, tree, config_dir, data_dir, inbox, outbox, parent, lake_interval)
+    except Exception as e:  # a bug or a broken store: say so, the main process restarts us
+        log.exception("worker %d failed", number)
+        outbox.put(("fatal", number, f"{type(e).__name__}: {e}"))
+    finally:
+        stages.close()
+
+
+def _loop(
+    number: int,
+    stages: Stages,
+    tree: dict[str, Any],
+    config_dir: Path,
+    data_dir: Path,
+    inbox: Queue[Any],
+    outbox: Queue[Any],
+    parent: int,
+    lake_interval: float,
+) -> None:
+    pending: list[int] = []  # processed, waiting for the lake write
+    oldest = 0.0  # when the oldest of them was processed (monotonic)
+
+    def durable() -> None:
+        nonlocal pending
+        stages.flush_lake()
+        outbox.put(("durable", number, pending))
+        pending = []
+
+    while True:
+        wait = 1.0 if not pending else max(0.0, oldest + lake_interval - time.monotonic())
+        try:
+            item = inbox.get(timeout=wait)
+        except queue.Empty:
+            item = None
+        if os.getppid() != parent:
+            return  # orphaned: the main process is gone; what is not durable is replayed
+        if item is None:
+            if pending:  # the oldest batch is due: write the lake
+                durable()
+            continue
+        kind = item[0]
+        if kind == "batch":
+            batch: Batch = item[1]
+            delta = Delta()
+            stages.process(batch, delta)
+            outbox.put(("processed", number, batch.seq, delta))
+            if not pending:
+                oldest = time.monotonic()
+            pending.append(batch.seq)
+            if (
+                not stages.lake_rows
+                or stages.lake_full()
+                or time.monotonic() - oldest >= lake_interval
+            ):
+                durable()
+        elif kind == "config":
+            if pending:
+                durable()
+            tree = item[1]
+            stages = _rebuilt(number, stages, tree, config_dir, data_dir, outbox)
+        elif kind == "stop":
+            if pending:
+                durable()
+            return
+        if stages.lookup_appeared():  # threat intel loaded since: use it
+            if pending:
+                durable()
+            stages = _rebuilt(number, stages, tree, config_dir, data_dir, outbox)
+
+
+def _rebuilt(
+    number: int,
+    stages: Stages,
+    tree: dict[str, Any],
+    config_dir: Path,
+    data_dir: Path,
+    outbox: Queue[Any],
+) -> Stages:
+    """New stages from ``tree``; the old ones when that fails (and the problem reported)."""
+    try:
+        fresh = Stages(tree, config_dir, data_dir)
+    except (MetronError, OSError, sqlite3.Error) as e:
+        outbox.put(("problem", number, f"the new config was not applied: {e}"))
+        return stages
+    stages.close()
+    return fresh
