@@ -147,14 +147,14 @@ class ColumnIndex:
         parts: dict[str, list[Piece]] = {}
         repeated: set[str] = set()
         for keys, (rows, docs) in shapes.items():
-            columns = list(zip(*docs, strict=True))
-            kinds = [set(map(type, column)) for column in columns]
-            if not all(kind <= _FAST_TYPES for kind in kinds):
-                rows, columns, kinds = self._nested(keys, rows, columns, kinds, parts, repeated)
             rows_array = np.asarray(rows, dtype=np.int32)
-            for key, column, kind in zip(keys, columns, kinds, strict=True):
+            for key, column in zip(keys, zip(*docs, strict=True), strict=True):
                 name = key if type(key) is str else str(key)
-                parts.setdefault(name, []).append((rows_array, column, kind))
+                kind = set(map(type, column))
+                if kind <= _FAST_TYPES:
+                    parts.setdefault(name, []).append((rows_array, column, kind))
+                else:
+                    self._odd_column(name, rows_array, column, parts, repeated)
         cols = self._cols
         orders: dict[tuple[int, ...], Ints] = {}
         for name, pieces in parts.items():
@@ -166,36 +166,43 @@ class ColumnIndex:
                 col.multi = True
 
     @staticmethod
-    def _nested(
-        keys: tuple[Any, ...],
-        rows: list[int],
-        columns: list[tuple[Any, ...]],
-        kinds: list[set[type]],
+    def _odd_column(
+        name: str,
+        rows: Ints,
+        column: Sequence[Any],
         parts: dict[str, list[Piece]],
         repeated: set[str],
-    ) -> tuple[list[int], list[tuple[Any, ...]], list[set[type]]]:
-        """Send the documents of a shape that hold lists, objects or nulls through
-        :func:`field_values`; the rest of the shape, transposed again, is returned."""
-        odd = sorted(
-            {
-                i
-                for column, kind in zip(columns, kinds, strict=True)
-                if not kind <= _FAST_TYPES
-                for i, value in enumerate(column)
-                if type(value) not in _FAST_TYPES
-            }
-        )
-        for i in odd:
-            flat = field_values(dict(zip(keys, (column[i] for column in columns), strict=True)))
-            for name, values in flat.items():
+    ) -> None:
+        """A column of a shape that holds lists, objects or nulls besides plain values:
+        the plain values stay one piece; lists of plain values become one piece of
+        repeated rows; the rest (objects, nested lists) go through :func:`field_values`
+        value by value.  A row's values thus keep the order the document gives them."""
+        plain = [i for i, value in enumerate(column) if type(value) in _FAST_TYPES]
+        if plain:
+            parts.setdefault(name, []).append((rows[plain], [column[i] for i in plain], None))
+        flat_rows: list[int] = []
+        lengths: list[int] = []
+        flat_values: list[Any] = []
+        for i, value in enumerate(column):
+            kind = type(value)
+            if kind in _FAST_TYPES or value is None:
+                continue
+            if (kind is list or kind is tuple) and all(type(v) in _FAST_TYPES for v in value):
+                if value:
+                    flat_rows.append(i)
+                    lengths.append(len(value))
+                    flat_values += value
+                continue
+            for field, values in field_values({name: value}).items():
                 piece = (np.full(len(values), rows[i], dtype=np.int32), values, None)
-                parts.setdefault(name, []).append(piece)
+                parts.setdefault(field, []).append(piece)
                 if len(values) > 1:
-                    repeated.add(name)
-        keep = sorted(set(range(len(rows))) - set(odd))
-        rows = [rows[i] for i in keep]
-        columns = [tuple(column[i] for i in keep) for column in columns]
-        return rows, columns, [set(map(type, column)) for column in columns]
+                    repeated.add(field)
+        if flat_rows:
+            repeats = np.repeat(rows[flat_rows], lengths).astype(np.int32)
+            parts.setdefault(name, []).append((repeats, flat_values, None))
+            if max(lengths) > 1:
+                repeated.add(name)
 
     def delete(self, doc_id: int) -> None:
         """Remove a document from later searches (an unknown id is ignored)."""
