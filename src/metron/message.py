@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+import mmh3
 import orjson
 
 __all__ = [
@@ -78,11 +79,13 @@ _VARIANT = "89ab89ab89ab89ab"  # the RFC 4122 variant digit for each hex digit's
 
 def origin_guids(sensor: str, origin: str) -> Iterator[str]:
     """The guids of the messages made from the record at ``origin`` of ``sensor``'s
-    source, in order: name-based UUIDs (version 5 layout, BLAKE2 digest), the same each
-    time the record is read again, so a replay replaces what it wrote instead of adding."""
+    source, in order: name-based UUIDs (version 5 layout), the same each time the record
+    is read again, so a replay replaces what it wrote instead of adding.  The digest is
+    MurmurHash3's 128 bits, fast and well spread; origins (file and Kafka offsets) are not
+    chosen by an adversary, so a cryptographic hash would buy nothing."""
     base = f"{sensor}\x00{origin}\x00"
     for n in count():
-        h = hashlib.blake2b(f"{base}{n}".encode(), digest_size=16).hexdigest()
+        h = mmh3.hash_bytes(f"{base}{n}").hex()
         yield f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
 
 

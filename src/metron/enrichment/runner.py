@@ -54,6 +54,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any
 
 from metron.enrichment.config import SensorEnrichmentConfig
@@ -183,6 +184,9 @@ def _as_boolean(value: Any) -> bool:
     raise AlertFlagError(f"is_alert: cannot convert {value!r:.60} to a boolean")
 
 
+_THREAT_INTEL_KEY = methodcaller("startswith", "threatintels")
+
+
 def is_alert(message: dict[str, Any]) -> bool:
     """Metron's decision, applied to ``message``: sets or removes ``is_alert``."""
     if "is_alert" in message:
@@ -190,7 +194,10 @@ def is_alert(message: dict[str, Any]) -> bool:
         if not alert:
             del message["is_alert"]
     else:
-        alert = any(key.startswith("threatintels") and not key.endswith(".ts") for key in message)
+        # the common case (no threat intel at all) is decided at C speed
+        alert = any(map(_THREAT_INTEL_KEY, message)) and any(
+            key.startswith("threatintels") and not key.endswith(".ts") for key in message
+        )
     if alert:
         message["is_alert"] = "true"
     return alert

@@ -254,6 +254,11 @@ def join(message: MutableMapping[str, Any], fields: Mapping[str, Any]) -> None:
     """Metron's enricher merge: ``fields`` override ``message``, then every null or
     empty-string value is dropped from the whole message."""
     message.update(fields)
-    empty = [key for key, value in message.items() if value is None or value == ""]
+    # Only strings equal "": testing the type first spares the other values' __eq__.
+    empty = [
+        key
+        for key, value in message.items()
+        if value is None or (isinstance(value, str) and not value)
+    ]
     for key in empty:
         del message[key]
