@@ -119,7 +119,7 @@ class Platform:
         self.extra_sources = list(extra_sources)
         self.http_address = http
         self.lake_interval = lake_interval
-        self.max_in_flight = max_in_flight or 4 * self.workers_wanted
+        self.max_in_flight = max_in_flight or 16 * self.workers_wanted
         self.metrics = Metrics()
         self.problems: deque[str] = deque(maxlen=20)
         self.config_error: str | None = None

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -32,7 +32,19 @@ from metron.errors import ConfigError, MetronError
 from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps, origin_guids
 from metron.runtime.metrics import Delta
 
-__all__ = ["ERROR_SENSOR", "Batch", "Stages", "parser_sensors"]
+if TYPE_CHECKING:
+    from metron.parsing.config import SensorParserConfig
+
+__all__ = [
+    "ERROR_SENSOR",
+    "Batch",
+    "EnrichStage",
+    "IndexStage",
+    "ParseStage",
+    "Stages",
+    "check_buildable",
+    "parser_sensors",
+]
 
 #: Error messages are indexed as this sensor (Metron's error topic and index).
 ERROR_SENSOR = "error"
@@ -62,101 +74,23 @@ def parser_sensors(tree: Mapping[str, Any]) -> list[str]:
     return sorted(names)
 
 
-class Stages:
-    """Parse → enrich → index for batches of raw records (see the module docstring)."""
+class ParseStage:
+    """Raw records to messages, by the sensors' parser configs."""
 
-    def __init__(
-        self,
-        tree: Mapping[str, Any],
-        config_dir: Path,
-        data_dir: Path,
-        *,
-        lake_batch: int = 50_000,
-    ) -> None:
-        from metron.enrichment.config import SensorEnrichmentConfig, parse_enrichment_config
-        from metron.enrichment.host import known_hosts
-        from metron.enrichment.lookup import default_lookup_path
-        from metron.enrichment.runner import EnrichmentRunner
-        from metron.enrichment.services import open_services
-        from metron.indexing.config import parse_indexing_config
-        from metron.lake.writer import LakeWriter
+    def __init__(self, tree: Mapping[str, Any], sensors: Sequence[str] | None = None) -> None:
         from metron.parsing import parsers as _parsers  # noqa: F401  (registers the parsers)
-        from metron.parsing.config import load_sensor_config, parse_sensor_config
         from metron.parsing.runner import ParserRunner
-        from metron.search.documents import DocumentStore
-        from metron.stellar import StellarContext
 
-        self._stack = ExitStack()
-        try:
-            self.global_config: dict[str, Any] = dict(tree.get("global") or {})
-            self.sensors = parser_sensors(tree)
-            parser_configs = {}
-            for sensor in self.sensors:
-                raw = tree.get(f"parsers/{sensor}")
-                parser_configs[sensor] = (
-                    parse_sensor_config(raw, f"parsers/{sensor}")
-                    if raw is not None
-                    else load_sensor_config(sensor)
-                )
-            enrichment_configs = {
-                sensor: (
-                    parse_enrichment_config(tree[f"enrichments/{sensor}"], f"enrichments/{sensor}")
-                    if f"enrichments/{sensor}" in tree
-                    else SensorEnrichmentConfig()
-                )
-                for sensor in self.sensors
-            }
-            self.indexing = {
-                sensor: parse_indexing_config(
-                    tree.get(f"indexing/{sensor}"), sensor, f"indexing/{sensor}"
-                )
-                for sensor in [*self.sensors, ERROR_SENSOR]
-            }
-            self.parser = ParserRunner(parser_configs, self.global_config)
-            services, lookup = open_services(self._stack, self.global_config, data_dir)
-            #: whether threat intel / enrichment data were there when the stages were built
-            self.lookup_path = default_lookup_path(data_dir)
-            self.has_lookup = lookup is not None
-            geo = services.get("geo")
-            context = StellarContext(global_config=self.global_config, services=services)
-            self.enricher = EnrichmentRunner(
-                enrichment_configs,
-                self.global_config,
-                lookup,
-                geo.db if geo is not None else None,
-                known_hosts(self.global_config, config_dir),
-                context,
-            )
-            self.store = self._stack.enter_context(
-                DocumentStore(
-                    data_dir / "alerts", global_config=self.global_config, searchable=False
-                )
-            )
-            # the worker decides when the lake is written (its acks wait for it)
-            self.lake = LakeWriter(data_dir / "lake", batch_size=1 << 62)
-            self.lake_batch = lake_batch
-            self.lake_rows = 0
-        except BaseException:
-            self._stack.close()
-            raise
+        self.global_config: dict[str, Any] = dict(tree.get("global") or {})
+        self.sensors = list(sensors) if sensors is not None else parser_sensors(tree)
+        configs = {sensor: _parser_config(tree, sensor) for sensor in self.sensors}
+        self.configs = configs
+        self.parser = ParserRunner(configs, self.global_config)
 
-    def close(self) -> None:
-        """Write what the lake holds and release the stores."""
-        try:
-            self.flush_lake()
-        finally:
-            self._stack.close()
-
-    def lookup_appeared(self) -> bool:
-        """Whether a lookup store was created since the stages were built (then they should
-        be rebuilt, so threat intel loaded after the start applies)."""
-        return not self.has_lookup and self.lookup_path.is_file()
-
-    # ------------------------------------------------------------------ the work
-
-    def process(self, batch: Batch, delta: Delta) -> None:
-        """Parse, enrich and index ``batch``; the alert store holds it on return, the lake
-        once :meth:`flush_lake` has run.  Counts go to ``delta``."""
+    def process(
+        self, batch: Batch, delta: Delta
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The messages and error messages of ``batch``."""
         sensor = batch.sensor
         messages: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
@@ -166,14 +100,13 @@ class Stages:
         for i, record in enumerate(batch.records):
             guids = origin_guids(sensor, origins[i]) if origins is not None else None
             if not known:
-                errors.append(self._unknown_sensor(sensor, record, guids))
+                errors.append(_unknown_sensor(sensor, record, guids))
                 continue
             result = self.parser.process(sensor, record, guids=guids)
             messages += result.messages
             filtered += result.filtered
             if result.errors:
                 errors += _with_guids(result.errors, guids)
-        now = time.time()
         delta.count(
             sensor,
             "parser",
@@ -182,29 +115,105 @@ class Stages:
             errors=len(errors),
             filtered=filtered,
         )
-        delta.observe(sensor, "parser", now - batch.emitted, len(batch.records))
+        delta.observe(sensor, "parser", time.time() - batch.emitted, len(batch.records))
+        return messages, errors
 
+
+class EnrichStage:
+    """Messages enriched, threat-intelled and triaged by their sensors' enrichment configs
+    (a message's ``source.type`` names its sensor), with the lookup store of the data
+    directory when there is one."""
+
+    def __init__(self, tree: Mapping[str, Any], config_dir: Path, data_dir: Path) -> None:
+        from metron.enrichment.config import SensorEnrichmentConfig, parse_enrichment_config
+        from metron.enrichment.host import known_hosts
+        from metron.enrichment.lookup import default_lookup_path
+        from metron.enrichment.runner import EnrichmentRunner
+        from metron.enrichment.services import open_services
+        from metron.stellar import StellarContext
+
+        self._stack = ExitStack()
+        try:
+            global_config: dict[str, Any] = dict(tree.get("global") or {})
+            configs = {
+                key.split("/", 1)[1]: parse_enrichment_config(value, key)
+                for key, value in tree.items()
+                if key.startswith("enrichments/")
+            }
+            for sensor in parser_sensors(tree):
+                configs.setdefault(sensor, SensorEnrichmentConfig())
+            services, lookup = open_services(self._stack, global_config, data_dir)
+            #: whether the lookup store was there when the stage was built
+            self.lookup_path = default_lookup_path(data_dir)
+            self.has_lookup = lookup is not None
+            geo = services.get("geo")
+            self.enricher = EnrichmentRunner(
+                configs,
+                global_config,
+                lookup,
+                geo.db if geo is not None else None,
+                known_hosts(global_config, config_dir),
+                StellarContext(global_config=global_config, services=services),
+            )
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def process(
+        self, messages: list[dict[str, Any]], sensor: str, emitted: float, delta: Delta
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The enriched messages and the error messages (counted under ``sensor``)."""
         enriched: list[dict[str, Any]] = []
-        problems = 0
+        errors: list[dict[str, Any]] = []
         for message in messages:
-            result_message, failures = self.enricher.process(message)
-            if result_message is not None:
-                enriched.append(result_message)
+            result, failures = self.enricher.process(message)
+            if result is not None:
+                enriched.append(result)
             if failures:
-                problems += len(failures)
                 key = str(message.get(GUID, ""))
                 errors += _with_guids(failures, origin_guids(ERROR_SENSOR, key))
-        now = time.time()
-        delta.count(sensor, "enrichment", in_=len(messages), out=len(enriched), errors=problems)
-        delta.observe(sensor, "enrichment", now - batch.emitted, len(messages))
+        delta.count(sensor, "enrichment", in_=len(messages), out=len(enriched), errors=len(errors))
+        delta.observe(sensor, "enrichment", time.time() - emitted, len(messages))
+        return enriched, errors
 
-        written = self._index(enriched, sensor) + self._index(errors, ERROR_SENSOR)
-        now = time.time()
-        delta.count(sensor, "indexing", in_=len(enriched) + len(errors), out=written)
-        delta.observe(sensor, "indexing", now - batch.emitted, len(enriched) + len(errors))
+    def lookup_appeared(self) -> bool:
+        """Whether a lookup store was created since the stage was built (then it should
+        be rebuilt, so threat intel loaded after the start applies)."""
+        return not self.has_lookup and self.lookup_path.is_file()
 
-    def _index(self, messages: list[dict[str, Any]], sensor: str) -> int:
-        """Write ``messages`` (all of ``sensor``, or errors) to their stores; how many."""
+    def close(self) -> None:
+        self._stack.close()
+
+
+class IndexStage:
+    """Messages into the stores their sensors' indexing configs name: the alert store at
+    once, the lake through a buffer that :meth:`flush_lake` writes."""
+
+    def __init__(
+        self, tree: Mapping[str, Any], data_dir: Path, *, lake_batch: int = 50_000
+    ) -> None:
+        from metron.indexing.config import parse_indexing_config
+        from metron.lake.writer import LakeWriter
+        from metron.search.documents import DocumentStore
+
+        self.indexing = {
+            key.split("/", 1)[1]: parse_indexing_config(value, key.split("/", 1)[1], key)
+            for key, value in tree.items()
+            if key.startswith("indexing/")
+        }
+        self.store = DocumentStore(
+            data_dir / "alerts", global_config=tree.get("global") or {}, searchable=False
+        )
+        # the caller decides when the lake is written (its acks wait for it)
+        self.lake = LakeWriter(data_dir / "lake", batch_size=1 << 62)
+        self.lake_batch = lake_batch
+        self.lake_rows = 0
+
+    def write(self, messages: list[dict[str, Any]], sensor: str) -> int:
+        """Write ``messages`` (each to its ``source.type``'s stores, ``sensor`` for a
+        message without one); how many."""
+        from metron.indexing.config import parse_indexing_config
+
         if not messages:
             return 0
         by_sensor: dict[str, list[dict[str, Any]]] = {}
@@ -213,9 +222,7 @@ class Stages:
             by_sensor.setdefault(name, []).append(message)
         for name, group in by_sensor.items():
             config = self.indexing.get(name)
-            if config is None:  # a chained parser's inner sensor, or an odd source.type
-                from metron.indexing.config import parse_indexing_config
-
+            if config is None:  # Metron's defaults: every writer, index named as the sensor
                 config = self.indexing[name] = parse_indexing_config(None, name)
             # One JSON text per message: stored as it is, and read back for the lake so
             # that it holds plain JSON values (not Stellar's own types).
@@ -238,14 +245,75 @@ class Stages:
             self.lake.flush()
             self.lake_rows = 0
 
-    def _unknown_sensor(
-        self, sensor: str, record: bytes, guids: Iterator[str] | None
-    ) -> dict[str, Any]:
-        error = ConfigError(f"no parser config for sensor '{sensor}'")
-        message = ErrorRecord("parser_error", [sensor], [record], exception=error).to_message()
-        if guids is not None:
-            message[GUID] = next(guids)
-        return message
+    def close(self) -> None:
+        """Write what the lake holds and release the alert store."""
+        try:
+            self.flush_lake()
+        finally:
+            self.store.close()
+
+
+class Stages:
+    """Parse → enrich → index for batches of raw records, all in one process (the
+    embedded platform's workers); see the module docstring."""
+
+    def __init__(self, tree: Mapping[str, Any], config_dir: Path, data_dir: Path) -> None:
+        self.parse = ParseStage(tree)
+        self.enrich = EnrichStage(tree, config_dir, data_dir)
+        try:
+            self.index = IndexStage(tree, data_dir)
+        except BaseException:
+            self.enrich.close()
+            raise
+
+    @property
+    def lake_rows(self) -> int:
+        return self.index.lake_rows
+
+    def lake_full(self) -> bool:
+        return self.index.lake_full()
+
+    def flush_lake(self) -> None:
+        self.index.flush_lake()
+
+    def lookup_appeared(self) -> bool:
+        return self.enrich.lookup_appeared()
+
+    def close(self) -> None:
+        """Write what the lake holds and release the stores."""
+        try:
+            self.index.close()
+        finally:
+            self.enrich.close()
+
+    def process(self, batch: Batch, delta: Delta) -> None:
+        """Parse, enrich and index ``batch``; the alert store holds it on return, the lake
+        once :meth:`flush_lake` has run.  Counts go to ``delta``."""
+        sensor = batch.sensor
+        messages, errors = self.parse.process(batch, delta)
+        enriched, problems = self.enrich.process(messages, sensor, batch.emitted, delta)
+        errors += problems
+        written = self.index.write(enriched, sensor) + self.index.write(errors, ERROR_SENSOR)
+        delta.count(sensor, "indexing", in_=len(enriched) + len(errors), out=written)
+        delta.observe(sensor, "indexing", time.time() - batch.emitted, len(enriched) + len(errors))
+
+
+def _parser_config(tree: Mapping[str, Any], sensor: str) -> SensorParserConfig:
+    """``sensor``'s parser config from the tree, else the built-in one of that name."""
+    from metron.parsing.config import load_sensor_config, parse_sensor_config
+
+    raw = tree.get(f"parsers/{sensor}")
+    if raw is not None:
+        return parse_sensor_config(raw, f"parsers/{sensor}")
+    return load_sensor_config(sensor)
+
+
+def _unknown_sensor(sensor: str, record: bytes, guids: Iterator[str] | None) -> dict[str, Any]:
+    error = ConfigError(f"no parser config for sensor '{sensor}'")
+    message = ErrorRecord("parser_error", [sensor], [record], exception=error).to_message()
+    if guids is not None:
+        message[GUID] = next(guids)
+    return message
 
 
 def _with_guids(
@@ -263,20 +331,12 @@ def check_buildable(tree: Mapping[str, Any], config_dir: Path) -> list[str]:
     does not catch (a parser that rejects its parserConfig, a bad Stellar expression)."""
     from metron.enrichment.config import parse_enrichment_config
     from metron.parsing import parsers as _parsers  # noqa: F401  (registers the parsers)
-    from metron.parsing.config import load_sensor_config, parse_sensor_config
     from metron.parsing.runner import ParserRunner
 
     problems: list[str] = []
-    configs = {}
     for sensor in parser_sensors(tree):
-        raw = tree.get(f"parsers/{sensor}")
         try:
-            configs[sensor] = (
-                parse_sensor_config(raw, f"parsers/{sensor}")
-                if raw is not None
-                else load_sensor_config(sensor)
-            )
-            ParserRunner({sensor: configs[sensor]}, dict(tree.get("global") or {}))
+            ParserRunner({sensor: _parser_config(tree, sensor)}, dict(tree.get("global") or {}))
         except MetronError as e:
             problems.append(f"parsers/{sensor}: {e}")
         key = f"enrichments/{sensor}"
