@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the pipeline runtime lands, the platform's main job is the Stellar shell.
+# The platform on its embedded default: config in ~/.config/metron, data in
+# ~/.local/share/metron (or $METRON_CONFIG_DIR / $METRON_DATA_DIR); the first run writes
+# the demo sensors' configs, whose live synthetic telemetry turns into alerts at once.
 run: install
-	$(BIN)/metron stellar shell
+	$(BIN)/metron run --demo
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -51,6 +53,7 @@ bench: install
 	$(BIN)/python bench/index_bench.py
 	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/lake_bench.py
+	$(BIN)/python bench/pipeline_bench.py
 
 docs: install
 	$(BIN)/python -m metron.stellar.docs > docs/stellar-functions.md

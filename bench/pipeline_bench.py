@@ -1,0 +1,312 @@
+"""The embedded platform end to end: raw Zeek JSON lines in a file to searchable alerts and
+the lake, through `metron run` (real processes, as a user runs it).
+
+Figures (issue 6):
+* throughput with 1 and 2 workers: events/s from the first event read to the last one
+  durable (alert store and lake), and events per CPU-second used by every process of the
+  platform meanwhile (target: 20,000 per core used); 1 -> 2 workers should give 1.6x;
+* ingest-to-searchable latency at a steady 5,000 ev/s: lines are appended to the tailed
+  file with their write time, and the bench reads the alert store's database (what every
+  search reads) every 0.1 s; p50 and p99 (target p99 < 2 s);
+* Kafka mode (when a broker is given with --kafka or $METRON_KAFKA_BOOTSTRAP): events/s of
+  one parser, one enrichment and one indexing worker, beside the embedded figure.
+
+The enrichment is the demo's for Zeek (geo, threat intel against the lookup store,
+triage rules).  The floor, measured in the same run, is reading and writing each line as
+JSON once (orjson).
+Run: `python bench/pipeline_bench.py [--events N] [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from metron.runtime.demo import load_demo_intel, write_demo_config
+from metron.runtime.metrics import read_status, status_path
+
+TARGET_PER_CORE = 20_000
+TARGET_SCALING = 1.6
+TARGET_P99_S = 2.0
+LATENCY_RATE = 5_000
+CLOCK = os.sysconf("SC_CLK_TCK")
+
+
+def zeek_line(n: int, ts: float) -> bytes:
+    """A Zeek conn, http or dns record, as Metron's bro parser reads them."""
+    base = {
+        "ts": ts,
+        "uid": f"C{n:010d}",
+        "id.orig_h": f"10.10.{n % 50}.{n % 200}",
+        "id.orig_p": 1024 + n % 60000,
+        "id.resp_h": f"198.51.100.{n % 64}" if n % 20 else "203.0.113.66",
+        "id.resp_p": 443 if n % 3 else 80,
+    }
+    kind = n % 10
+    if kind < 6:
+        record = {
+            "conn": {
+                **base,
+                "proto": "tcp",
+                "service": "ssl",
+                "duration": 1.5,
+                "orig_bytes": n % 5000,
+                "resp_bytes": n % 90000,
+                "conn_state": "SF",
+                "history": "ShADadfF",
+            }
+        }
+    elif kind < 8:
+        record = {
+            "http": {
+                **base,
+                "method": "GET",
+                "host": f"site{n % 300}.example.com",
+                "uri": f"/path/{n % 1000}",
+                "user_agent": "Mozilla/5.0",
+                "status_code": 200,
+                "resp_mime_types": ["text/html"],
+            }
+        }
+    else:
+        record = {
+            "dns": {
+                **base,
+                "proto": "udp",
+                "query": f"host{n % 500}.example.org",
+                "qtype_name": "A",
+                "rcode_name": "NOERROR",
+                "answers": [f"192.0.2.{n % 250}"],
+            }
+        }
+    return orjson.dumps(record)
+
+
+def setup(root: Path, events: int) -> Path:
+    """A config with the demo's bro configs and a file source; the data file."""
+    config = root / "config"
+    write_demo_config(config)
+    for path in (config / "sources").glob("*.json"):
+        path.unlink()
+    for kind in ("parsers", "enrichments", "indexing"):
+        for path in (config / kind).glob("*.json"):
+            if path.stem != "bro":
+                path.unlink()
+    log = root / "bro.log"
+    (config / "sources" / "bro.json").write_text(
+        json.dumps({"sources": [{"type": "file", "path": str(log), "batchSize": 1000}]})
+    )
+    load_demo_intel(root / "data")
+    now = time.time()
+    with open(log, "wb") as f:
+        for n in range(events):
+            f.write(zeek_line(n, now) + b"\n")
+    return log
+
+
+def floor_rate(log: Path) -> float:
+    lines = log.read_bytes().splitlines()
+    start = time.perf_counter()
+    for line in lines:
+        orjson.dumps(orjson.loads(line))
+    return len(lines) / (time.perf_counter() - start)
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a group."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK
+
+
+class Platform:
+    """`metron run` in its own process group."""
+
+    def __init__(self, root: Path, workers: int) -> None:
+        self.root = root
+        env = {
+            **os.environ,
+            "METRON_CONFIG_DIR": str(root / "config"),
+            "METRON_DATA_DIR": str(root / "data"),
+        }
+        env.pop("METRON_KAFKA_BROKERS", None)
+        self.log = open(root / f"run-{workers}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "metron.cli.main", "run", "--no-http"]
+            + ["--workers", str(workers)],
+            stdout=self.log,
+            stderr=self.log,
+            env=env,
+            start_new_session=True,
+        )
+
+    def status(self) -> dict[str, Any]:
+        found = read_status(status_path(self.root / "data"))
+        if found is None or found.get("pid") != self.process.pid:
+            return {}
+        return found
+
+    def wait(self, test: Any, timeout: float = 600) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"metron run exited: {(self.root / 'run.log').read_text()}")
+            status = self.status()
+            if status and test(status):
+                return status
+            time.sleep(0.05)
+        raise SystemExit("timed out")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=300)
+        self.log.close()
+
+
+def stage(status: dict[str, Any], name: str, kind: str = "out") -> int:
+    return int(status.get("sensors", {}).get("bro", {}).get(name, {}).get(kind, 0))
+
+
+def throughput(events: int, workers: int) -> tuple[float, float]:
+    """Events/s and events per CPU-second for the whole file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        log = setup(root, 0)
+        lines = b"".join(zeek_line(n, time.time()) + b"\n" for n in range(events))
+        platform = Platform(root, workers)
+        platform.wait(lambda s: "platform" in s, timeout=120)  # up, workers ready
+        start, cpu0 = time.perf_counter(), group_cpu(platform.process.pid)
+        with open(log, "ab") as f:
+            f.write(lines)
+        platform.wait(
+            lambda s: stage(s, "indexing", "in") >= events
+            and s["platform"]["in_flight_batches"] == 0
+        )
+        elapsed, cpu = time.perf_counter() - start, group_cpu(platform.process.pid) - cpu0
+        platform.stop()
+    return events / elapsed, events / cpu
+
+
+def latency(seconds: float) -> tuple[float, float, int]:
+    """Ingest-to-searchable p50 and p99 (seconds) at LATENCY_RATE events/s."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        log = setup(root, 0)
+        platform = Platform(root, 2)
+        platform.wait(lambda s: "platform" in s, timeout=120)
+        written: dict[str, float] = {}
+        done = threading.Event()
+
+        def write() -> None:
+            n = 0
+            start = time.monotonic()
+            with open(log, "ab") as f:
+                while not done.is_set() and time.monotonic() - start < seconds:
+                    due = int((time.monotonic() - start) * LATENCY_RATE)
+                    chunk = []
+                    while n < due:
+                        written[f"C{n:010d}"] = time.time()
+                        chunk.append(zeek_line(n, time.time()) + b"\n")
+                        n += 1
+                    f.write(b"".join(chunk))
+                    f.flush()
+                    time.sleep(0.01)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        delays: list[float] = []
+        seen = 0
+        database = root / "data" / "alerts" / "alerts.db"
+        while not database.exists():
+            time.sleep(0.05)
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        deadline = time.monotonic() + seconds + 30
+        while time.monotonic() < deadline:
+            rows = connection.execute(
+                "SELECT id, json_extract(doc, '$.uid') FROM docs WHERE id > ? ORDER BY id",
+                (seen,),
+            ).fetchall()
+            now = time.time()
+            for doc_id, uid in rows:
+                seen = doc_id
+                if uid in written:
+                    delays.append(now - written[uid])
+            if not writer.is_alive() and len(delays) >= len(written):
+                break
+            time.sleep(0.1)
+        done.set()
+        writer.join()
+        connection.close()
+        platform.stop()
+    delays.sort()
+    return (
+        statistics.median(delays),
+        delays[int(len(delays) * 0.99)],
+        len(delays),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 events, 10 s of latency")
+    parser.add_argument("--latency-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    events = 50_000 if args.quick else args.events
+    seconds = 10.0 if args.quick else args.latency_seconds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = setup(Path(tmp), min(events, 100_000))
+        floor = floor_rate(log)
+    one_rate, one_per_cpu = throughput(events, 1)
+    two_rate, two_per_cpu = throughput(events, 2)
+    p50, p99, measured = latency(seconds)
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "BELOW TARGET"
+
+    scaling = two_rate / one_rate
+    print(f"events: {events:,} raw Zeek JSON lines (conn/http/dns), demo enrichment + triage")
+    print(f"floor (JSON read + write):  {floor:>10,.0f} ev/s")
+    print(
+        f"1 worker:                   {one_rate:>10,.0f} ev/s   {one_per_cpu:>8,.0f} per CPU-s"
+        f"  ratio to floor {one_rate / floor:.3f}"
+    )
+    print(
+        f"2 workers:                  {two_rate:>10,.0f} ev/s   {two_per_cpu:>8,.0f} per CPU-s"
+        f" (target {TARGET_PER_CORE:,} per core) {verdict(two_per_cpu >= TARGET_PER_CORE)}"
+    )
+    print(
+        f"1 -> 2 workers:             {scaling:>10.2f}x        (target {TARGET_SCALING}x)"
+        f" {verdict(scaling >= TARGET_SCALING)}"
+    )
+    print(
+        f"ingest -> searchable at {LATENCY_RATE:,} ev/s: p50 {p50:.2f} s, p99 {p99:.2f} s"
+        f" over {measured:,} events (target p99 < {TARGET_P99_S} s)"
+        f" {verdict(p99 < TARGET_P99_S)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
