@@ -153,8 +153,15 @@ class Platform:
         env.pop("METRON_KAFKA_BROKERS", None)
         self.log = open(root / f"run-{workers}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "metron.cli.main", "run", "--no-http"]
-            + ["--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "metron.cli.main",
+                "run",
+                "--no-http",
+                "--workers",
+                f"{workers}",
+            ],
             stdout=self.log,
             stderr=self.log,
             env=env,
@@ -200,8 +207,9 @@ def throughput(events: int, workers: int) -> tuple[float, float]:
         with open(log, "ab") as f:
             f.write(lines)
         platform.wait(
-            lambda s: stage(s, "indexing", "in") >= events
-            and s["platform"]["in_flight_batches"] == 0
+            lambda s: (
+                stage(s, "indexing", "in") >= events and s["platform"]["in_flight_batches"] == 0
+            )
         )
         elapsed, cpu = time.perf_counter() - start, group_cpu(platform.process.pid) - cpu0
         platform.stop()

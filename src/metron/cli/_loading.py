@@ -1,5 +1,5 @@
-"""What every ``metron load`` command shares: the store it writes, its problem list, its
-summary and its progress display."""
+"""What every ``metron load`` command shares: where it writes (the local lookup store or
+the lookup topic in Kafka), its problem list, its summary and its progress display."""
 
 from __future__ import annotations
 
@@ -7,41 +7,86 @@ import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from metron.enrichment.lookup import LookupWriter, SqliteLookup, default_lookup_path
+from metron.enrichment.lookup_topic import DEFAULT_LOOKUP_TOPIC, KafkaLookupWriter
 from metron.errors import ConfigError, MetronError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from metron.enrichment.lookup import SqliteLookup
-
-__all__ = ["SHOW_BAD", "by_type", "progress_bar", "show_problems", "writable_store"]
+__all__ = [
+    "KAFKA_OPTION",
+    "LOOKUP_TOPIC_OPTION",
+    "SHOW_BAD",
+    "LoadTarget",
+    "by_type",
+    "progress_bar",
+    "show_problems",
+]
 
 #: How many bad rows or objects a summary lists (all are counted).
 SHOW_BAD = 20
 
+KAFKA_OPTION = Annotated[
+    str | None,
+    typer.Option(
+        "--kafka",
+        envvar="METRON_KAFKA_BROKERS",
+        help="Kafka brokers, host:port[,host:port...] (default: $METRON_KAFKA_BROKERS): send"
+        " the records to the lookup topic, which workers follow, instead of the local lookup"
+        " store.",
+    ),
+]
+LOOKUP_TOPIC_OPTION = Annotated[
+    str, typer.Option("--lookup-topic", help="With --kafka: the compacted topic of lookup data.")
+]
 
-@contextmanager
-def writable_store(data_dir: Path | None) -> Iterator[SqliteLookup]:
-    """The lookup store of ``data_dir``, opened for one load: everything ``put_many`` is
-    given goes in one transaction.  A store that cannot be opened or written is an error
-    naming it."""
-    from metron.enrichment.lookup import SqliteLookup
 
-    try:
-        store = SqliteLookup.in_data_dir(data_dir, batch_size=sys.maxsize, cache_size=0)
-    except (OSError, sqlite3.Error) as e:
-        raise ConfigError(str(e)) from None
-    try:
-        yield store
-    except sqlite3.Error as e:
-        raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
-    finally:
-        store.close()
+@dataclass(frozen=True)
+class LoadTarget:
+    """Where a load writes: the lookup store of ``data_dir``, or with ``brokers`` (not
+    blank) the lookup ``topic`` in Kafka.  Its text names the place, for summaries."""
+
+    data_dir: Path | None
+    brokers: str | None = None
+    topic: str = DEFAULT_LOOKUP_TOPIC
+
+    @property
+    def kafka(self) -> str | None:
+        """The brokers, when the load goes to Kafka."""
+        return self.brokers.strip() if self.brokers and self.brokers.strip() else None
+
+    def __str__(self) -> str:
+        if self.kafka is not None:
+            return f"Kafka topic {self.topic} at {self.kafka}"
+        return f"the lookup store {default_lookup_path(self.data_dir)}"
+
+    @contextmanager
+    def open(self) -> Iterator[LookupWriter]:
+        """The writer for one load.  Locally everything ``put_many`` is given goes in one
+        transaction; to Kafka every row is checked before any is sent, and closing waits
+        until Kafka has them all.  A target that cannot be opened or written is an error
+        naming it."""
+        if self.kafka is not None:
+            with KafkaLookupWriter(self.kafka, self.topic) as writer:
+                yield writer
+            return
+        try:
+            store = SqliteLookup.in_data_dir(self.data_dir, batch_size=sys.maxsize, cache_size=0)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(str(e)) from None
+        try:
+            yield store
+        except sqlite3.Error as e:
+            raise MetronError(f"{store.path}: writing to the lookup store failed: {e}") from None
+        finally:
+            store.close()
 
 
 def show_problems(bad: Sequence[object], noun: str) -> None:

@@ -11,13 +11,23 @@ from typing import Annotated, Any
 import typer
 
 from metron import settings
-from metron.cli._loading import by_type, progress_bar, show_problems, writable_store
+from metron.cli._loading import (
+    KAFKA_OPTION,
+    LOOKUP_TOPIC_OPTION,
+    LoadTarget,
+    by_type,
+    progress_bar,
+    show_problems,
+)
+from metron.enrichment.lookup_topic import DEFAULT_LOOKUP_TOPIC
 from metron.errors import ConfigError
 
 __all__ = ["app", "asn_command", "flatfile_command", "geo_command", "stix_command"]
 
 app = typer.Typer(
-    help="Load enrichment and threat-intel data into the lookup store.", no_args_is_help=True
+    help="Load enrichment and threat-intel data into the lookup store (or with --kafka the"
+    " lookup topic).",
+    no_args_is_help=True,
 )
 
 
@@ -85,6 +95,8 @@ def flatfile_command(
             "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
         ),
     ] = None,
+    kafka: KAFKA_OPTION = None,
+    lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:
     """Load a flat file (CSV) through an extractor into a lookup table, as Metron's
     flatfile_loader.sh does.  Nothing is written unless the config and file are readable."""
@@ -103,7 +115,8 @@ def flatfile_command(
         raise ConfigError(f"{enrichment_config}: no such file")
     with ExitStack() as stack:
         progress, on_write = _progress(stack, input_file, files, quiet)
-        store = stack.enter_context(writable_store(data_dir))
+        target = LoadTarget(data_dir, kafka, lookup_topic)
+        store = stack.enter_context(target.open())
         result = load_flatfile(
             store,
             table,
@@ -116,7 +129,7 @@ def flatfile_command(
     show_problems(result.bad, "bad lines")
     typer.echo(
         f"{input_file}: {result.loaded} loaded into {table}, {result.skipped} skipped,"
-        f" {len(result.bad)} bad ({result.lines} lines)",
+        f" {len(result.bad)} bad ({result.lines} lines); written to {target}",
         err=True,
     )
     if enrichment_config is not None:
@@ -252,10 +265,17 @@ def asn_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
 @app.command("stix")
 def stix_command(
     files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles (JSON files).")],
-    data_dir: _DATA_DIR = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
     ] = False,
+    kafka: KAFKA_OPTION = None,
+    lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:
     """Load the indicators of STIX 2.1 bundles as threat intel (table threatintel).
 
@@ -278,13 +298,14 @@ def stix_command(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-        store = stack.enter_context(writable_store(data_dir))
+        target = LoadTarget(data_dir, kafka, lookup_topic)
+        store = stack.enter_context(target.open())
         report = load_stix(files, store, progress=progress)
     show_problems(report.bad, "bad objects")
     typer.echo(
         f"loaded {report.loaded} threat-intel records ({by_type(report.types)}) from"
         f" {report.indicators} indicators in {report.files} files;"
         f" skipped {report.expired} expired, {report.revoked} revoked,"
-        f" {report.unsupported} unsupported, {len(report.bad)} bad",
+        f" {report.unsupported} unsupported, {len(report.bad)} bad; written to {target}",
         err=True,
     )

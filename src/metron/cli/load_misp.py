@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from metron.cli._loading import by_type, progress_bar, show_problems, writable_store
+from metron.cli._loading import (
+    KAFKA_OPTION,
+    LOOKUP_TOPIC_OPTION,
+    LoadTarget,
+    by_type,
+    progress_bar,
+    show_problems,
+)
+from metron.enrichment.lookup_topic import DEFAULT_LOOKUP_TOPIC
 
 __all__ = ["misp_command"]
 
@@ -63,6 +71,8 @@ def misp_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
     ] = False,
+    kafka: KAFKA_OPTION = None,
+    lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:
     """Load the IDS attributes (to_ids) of a MISP feed as threat intel (table threatintel).
 
@@ -75,13 +85,14 @@ def misp_command(
     since_epoch = None if since is None else parse_since(since)
     with ExitStack() as stack:
         progress, on_write = _progress(stack, quiet)
-        store = stack.enter_context(writable_store(data_dir))
+        target = LoadTarget(data_dir, kafka, lookup_topic)
+        store = stack.enter_context(target.open())
         report = load_misp(source, store, since=since_epoch, progress=progress, on_write=on_write)
     show_problems(report.bad, "problems")
     typer.echo(
         f"loaded {report.loaded} threat-intel records ({by_type(report.types)}) from"
         f" {report.to_ids} IDS attributes of {report.attributes} in {report.events} events;"
         f" skipped {report.events_skipped} events, {report.deleted} deleted,"
-        f" {report.unsupported} unsupported, {len(report.bad)} bad",
+        f" {report.unsupported} unsupported, {len(report.bad)} bad; written to {target}",
         err=True,
     )

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 
 from metron import settings
-from metron.cli._loading import by_type, progress_bar, show_problems, writable_store
+from metron.cli._loading import (
+    KAFKA_OPTION,
+    LOOKUP_TOPIC_OPTION,
+    LoadTarget,
+    by_type,
+    progress_bar,
+    show_problems,
+)
+from metron.enrichment.lookup_topic import DEFAULT_LOOKUP_TOPIC
 from metron.errors import ConfigError
 
 __all__ = ["taxii_command"]
@@ -131,24 +139,28 @@ def taxii_command(
             " $METRON_DATA_DIR).",
         ),
     ] = None,
+    kafka: KAFKA_OPTION = None,
+    lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:
     """Poll a TAXII 2.1 collection and load its indicators as threat intel (table
     threatintel), as `metron load stix` does for files.
 
     Every page is fetched before anything is written.  The latest date_added loaded is kept
-    in <data dir>/taxii/state.json, so the next poll fetches only newer objects.
+    in <data dir>/taxii/state.json, so the next poll fetches only newer objects (also with
+    --kafka: the state stays with the machine that polls).
     """
-    from metron.enrichment.lookup import SqliteLookup
+    from metron.enrichment.lookup import LookupWriter
     from metron.enrichment.taxii import load_taxii, normalize_timestamp
 
     auth = _auth(user, password_stdin)
     verify = _verify(ca_cert, insecure)
     since = None if added_after is None else normalize_timestamp(added_after)
     directory = settings.data_dir(data_dir)
+    target = LoadTarget(directory, kafka, lookup_topic)
     with ExitStack() as stack:
 
-        def open_store() -> SqliteLookup:
-            return stack.enter_context(writable_store(directory))
+        def open_store() -> LookupWriter:
+            return stack.enter_context(target.open())
 
         on_page = _on_page(stack, quiet)
         result = load_taxii(
@@ -172,6 +184,7 @@ def taxii_command(
         f" ({result.pages} pages) of {result.target};"
         f" skipped {report.expired} expired, {report.revoked} revoked,"
         f" {report.unsupported} unsupported, {report.other_patterns} other patterns,"
-        f" {len(report.bad)} bad; added after {result.added_after or 'the beginning'}",
+        f" {len(report.bad)} bad; added after {result.added_after or 'the beginning'};"
+        f" written to {target}",
         err=True,
     )

@@ -21,7 +21,19 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from metron.config import store
 from metron.errors import ConfigError, MetronError
 
-__all__ = ["CONNECT_TIMEOUT", "DEFAULT_TOPIC", "TIMEOUT", "PushResult", "patch", "push", "read"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DEFAULT_TOPIC",
+    "TIMEOUT",
+    "PushResult",
+    "client_config",
+    "ensure_compacted_topic",
+    "patch",
+    "push",
+    "read",
+    "topic_partitions",
+    "unreachable",
+]
 
 #: The topic the configs live on unless told otherwise.
 DEFAULT_TOPIC = "metron.configs"
@@ -43,7 +55,9 @@ class PushResult:
         return f"PushResult(written={self.written}, deleted={self.deleted})"
 
 
-def _common(brokers: str) -> dict[str, Any]:
+def client_config(brokers: str) -> dict[str, Any]:
+    """The settings every metron Kafka client starts from: the brokers, a short connection
+    timeout, and librdkafka's own log kept off the terminal."""
     return {
         "bootstrap.servers": brokers,
         "socket.connection.setup.timeout.ms": int(CONNECT_TIMEOUT * 1000),
@@ -58,7 +72,8 @@ _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
 
-def _unreachable(brokers: str, error: object) -> MetronError:
+def unreachable(brokers: str, error: object) -> MetronError:
+    """The error for brokers that do not answer, with the options that name them."""
     if isinstance(error, KafkaError):
         error = error.str()
     return MetronError(
@@ -66,16 +81,16 @@ def _unreachable(brokers: str, error: object) -> MetronError:
     )
 
 
-def _partitions(client: AdminClient | Consumer, brokers: str, topic: str) -> list[int] | None:
+def topic_partitions(client: AdminClient | Consumer, brokers: str, topic: str) -> list[int] | None:
     """The partitions of ``topic``; None when it does not exist."""
     try:
         # every topic's metadata: asking for one topic's can make the broker create it
         # (auto.create.topics.enable), with the default cleanup policy instead of compaction
         metadata = client.list_topics(timeout=CONNECT_TIMEOUT)
     except KafkaException as e:
-        raise _unreachable(brokers, e.args[0]) from None
+        raise unreachable(brokers, e.args[0]) from None
     if not metadata.brokers:
-        raise _unreachable(brokers, "no broker answered")
+        raise unreachable(brokers, "no broker answered")
     meta = metadata.topics.get(topic)
     if meta is None:
         return None
@@ -90,10 +105,11 @@ def _partitions(client: AdminClient | Consumer, brokers: str, topic: str) -> lis
     return sorted(meta.partitions)
 
 
-def _ensure_topic(brokers: str, topic: str) -> None:
-    """Create ``topic`` (compacted, one partition) when it is missing."""
-    admin = AdminClient(_common(brokers))
-    if _partitions(admin, brokers, topic) is not None:
+def ensure_compacted_topic(brokers: str, topic: str) -> None:
+    """Create ``topic`` (compacted, one partition) when it is missing; wait until its
+    metadata shows, so that a client started next finds it."""
+    admin = AdminClient(client_config(brokers))
+    if topic_partitions(admin, brokers, topic) is not None:
         return
     new = NewTopic(topic, num_partitions=1, config={"cleanup.policy": "compact"})
     futures = admin.create_topics([new], operation_timeout=TIMEOUT, request_timeout=TIMEOUT)
@@ -104,7 +120,7 @@ def _ensure_topic(brokers: str, topic: str) -> None:
         if not (isinstance(error, KafkaError) and error.code() == KafkaError.TOPIC_ALREADY_EXISTS):
             raise MetronError(f"cannot create Kafka topic {topic}: {error}") from None
     deadline = time.monotonic() + TIMEOUT
-    while _partitions(admin, brokers, topic) is None:  # metadata trails the controller
+    while topic_partitions(admin, brokers, topic) is None:  # metadata trails the controller
         if time.monotonic() > deadline:
             raise MetronError(f"Kafka topic {topic} was created but has no metadata yet")
         time.sleep(0.05)
@@ -114,14 +130,14 @@ def _read(brokers: str, topic: str) -> dict[str, Any] | None:
     """The configs on ``topic``; None when the topic does not exist."""
     consumer = Consumer(
         {
-            **_common(brokers),
+            **client_config(brokers),
             "group.id": f"metron-config-{uuid.uuid4().hex}",  # never joined: partitions are assigned
             "enable.auto.commit": False,
             "enable.partition.eof": False,
         }
     )
     try:
-        partitions = _partitions(consumer, brokers, topic)
+        partitions = topic_partitions(consumer, brokers, topic)
         if partitions is None:
             return None
         ends: dict[int, int] = {}
@@ -132,7 +148,7 @@ def _read(brokers: str, topic: str) -> dict[str, Any] | None:
                     TopicPartition(topic, p), timeout=TIMEOUT
                 )
             except KafkaException as e:
-                raise _unreachable(brokers, e.args[0]) from None
+                raise unreachable(brokers, e.args[0]) from None
             if high > low:
                 ends[p] = high
                 starts.append(TopicPartition(topic, p, low))
@@ -202,7 +218,7 @@ def _produce(brokers: str, topic: str, records: Mapping[str, Any | None]) -> Non
     """Write ``records`` (None: a tombstone) and wait until Kafka has every one."""
     producer = Producer(
         {
-            **_common(brokers),
+            **client_config(brokers),
             "acks": "all",
             "enable.idempotence": True,
             "linger.ms": 5,
@@ -250,7 +266,7 @@ def push(
     problems = store.validate(configs)
     if problems:
         raise _refuse(problems)
-    _ensure_topic(brokers, topic)
+    ensure_compacted_topic(brokers, topic)
     current = _read(brokers, topic) or {}
     records: dict[str, Any | None] = {}
     written, unchanged = [], []

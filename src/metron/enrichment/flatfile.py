@@ -2,7 +2,8 @@
 
 Metron's ``flatfile_loader.sh`` reads a file line by line, turns each line into lookup
 records with an extractor (:mod:`metron.enrichment.extractors`) and puts them into an HBase
-table.  Here :func:`load_flatfile` does the same into a :class:`LookupStore`:
+table.  Here :func:`load_flatfile` does the same into a :class:`LookupWriter` (the lookup
+store, or the lookup topic in Kafka mode):
 
 * everything that can fail fatally happens before the store is touched: the extractor
   config is checked when it is loaded, and the whole file is read and extracted first;
@@ -31,7 +32,7 @@ from typing import Any
 import orjson
 
 from metron.enrichment.extractors import BadRow, CsvExtractor, load_extractor
-from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, LookupStore
+from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, LookupWriter
 from metron.errors import ConfigError, MetronError
 
 __all__ = [
@@ -152,7 +153,7 @@ def extract_file(
 
 
 def load_flatfile(
-    store: LookupStore,
+    store: LookupWriter,
     table: str,
     paths: Path | Sequence[Path],
     extractor: CsvExtractor,

@@ -7,7 +7,9 @@ as ``(enrichment type, indicator) -> value map`` records in HBase tables, by def
 simple enrichment reads the map.
 
 Here a store answers :meth:`LookupStore.get` and :meth:`LookupStore.exists` for a
-``(table, type, indicator)`` and loaders write with :meth:`LookupStore.put_many`.
+``(table, type, indicator)`` and loaders write with :meth:`LookupWriter.put_many`: to a
+store, or in Kafka mode to the lookup topic (:mod:`metron.enrichment.lookup_topic`), which
+only writes.
 
 Column family.  An HBase ``Get`` restricted to a column family only sees that family's
 cells, so a record written under family ``t`` is absent when read through family ``f``
@@ -18,7 +20,8 @@ so callers that never name one read what loaders that never name one wrote.
 Values are stored as JSON text, as Metron stores them, and decoded into Stellar values
 (integers beyond 32 bits become longs...).  Each ``get`` returns a fresh map the caller may
 change freely.  Writing a record that exists replaces its value (an HBase put of the same
-cell).
+cell); :meth:`SqliteLookup.delete_many` removes records (what a tombstone on the lookup
+topic does).
 
 Two implementations:
 
@@ -37,7 +40,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self, runtime_checkable
@@ -52,9 +55,12 @@ __all__ = [
     "EnrichmentService",
     "LookupKV",
     "LookupStore",
+    "LookupWriter",
     "MemoryLookup",
     "SqliteLookup",
     "default_lookup_path",
+    "encode_key",
+    "encode_row",
 ]
 
 #: Metron's default table for simple enrichment data.
@@ -77,7 +83,22 @@ Row = tuple[str, str, Mapping[str, Any]]
 
 
 @runtime_checkable
-class LookupStore(Protocol):
+class LookupWriter(Protocol):
+    """What a loader writes to: a :class:`LookupStore`, or in Kafka mode the lookup topic."""
+
+    def put_many(
+        self, table: str, rows: Iterable[Row], column_family: str = DEFAULT_COLUMN_FAMILY
+    ) -> int:
+        """Store ``(type, indicator, value map)`` rows, replacing existing ones; the count."""
+        ...
+
+    def close(self) -> None:
+        """Finish the writes and release the resources."""
+        ...
+
+
+@runtime_checkable
+class LookupStore(LookupWriter, Protocol):
     """Reads and writes ``(table, column family, type, indicator) -> value map`` records."""
 
     def get(
@@ -100,23 +121,23 @@ class LookupStore(Protocol):
         """Whether a record is stored for the key."""
         ...
 
-    def put_many(
-        self, table: str, rows: Iterable[Row], column_family: str = DEFAULT_COLUMN_FAMILY
-    ) -> int:
-        """Store ``(type, indicator, value map)`` rows, replacing existing ones; the count."""
-        ...
-
     def generation(self) -> int:
         """A number that changes when the store's contents may have changed (a load by this
         or another process), so that callers caching answers know to drop them."""
         ...
 
-    def close(self) -> None:
-        """Release the store's resources."""
-        ...
+
+def _check_names(table: str, column_family: str) -> None:
+    if not isinstance(table, str) or not isinstance(column_family, str):
+        raise TypeError(
+            f"table and column family must be strings, not {table!r:.40} and {column_family!r:.40}"
+        )
 
 
-def _encode_row(table: str, column_family: str, row: Row) -> tuple[str, str, str, str, str]:
+def encode_row(table: str, column_family: str, row: Row) -> tuple[str, str, str, str, str]:
+    """``(table, column family, type, indicator, value JSON)``: a row checked and encoded
+    as every writer stores it; a row of the wrong shape is a :class:`TypeError`."""
+    _check_names(table, column_family)
     try:
         enrichment_type, indicator, value = row
     except (TypeError, ValueError):
@@ -133,11 +154,19 @@ def _encode_row(table: str, column_family: str, row: Row) -> tuple[str, str, str
     return table, column_family, enrichment_type, indicator, to_json(dict(value))
 
 
-def _check_names(table: str, column_family: str) -> None:
-    if not isinstance(table, str) or not isinstance(column_family, str):
+def encode_key(table: str, column_family: str, key: tuple[str, str]) -> tuple[str, str, str, str]:
+    """``(table, column family, type, indicator)``: a ``(type, indicator)`` key checked as
+    every writer deletes by it; a key of the wrong shape is a :class:`TypeError`."""
+    _check_names(table, column_family)
+    if not isinstance(key, tuple | list) or len(key) != 2:
+        raise TypeError(f"a lookup key is (type, indicator), not {key!r:.80}")
+    enrichment_type, indicator = key
+    if not isinstance(enrichment_type, str) or not isinstance(indicator, str):
         raise TypeError(
-            f"table and column family must be strings, not {table!r:.40} and {column_family!r:.40}"
+            f"a lookup key's type and indicator must be strings, not {enrichment_type!r:.40}"
+            f" and {indicator!r:.40}"
         )
+    return table, column_family, enrichment_type, indicator
 
 
 class _Base:
@@ -190,12 +219,25 @@ class MemoryLookup(_Base):
         self, table: str, rows: Iterable[Row], column_family: str = DEFAULT_COLUMN_FAMILY
     ) -> int:
         _check_names(table, column_family)
-        encoded = [_encode_row(table, column_family, row) for row in rows]
+        encoded = [encode_row(table, column_family, row) for row in rows]
         with self._lock:
             for t, cf, kind, indicator, text in encoded:
                 self._rows[(t, cf, kind, indicator)] = text
             self._generation += 1
         return len(encoded)
+
+    def delete_many(
+        self,
+        table: str,
+        keys: Iterable[tuple[str, str]],
+        column_family: str = DEFAULT_COLUMN_FAMILY,
+    ) -> int:
+        """Remove the records of ``(type, indicator)`` keys; how many there were."""
+        doomed = [encode_key(table, column_family, key) for key in keys]
+        with self._lock:
+            removed = sum(self._rows.pop(key, None) is not None for key in doomed)
+            self._generation += 1
+        return removed
 
     def generation(self) -> int:
         return self._generation
@@ -224,6 +266,7 @@ CREATE TABLE IF NOT EXISTS lookup (
 """
 _SELECT = "SELECT value FROM lookup WHERE tbl = ? AND cf = ? AND type = ? AND indicator = ?"
 _UPSERT = "INSERT OR REPLACE INTO lookup (tbl, cf, type, indicator, value) VALUES (?, ?, ?, ?, ?)"
+_DELETE = "DELETE FROM lookup WHERE tbl = ? AND cf = ? AND type = ? AND indicator = ?"
 
 # A cache entry: (decoded map, JSON text when the map holds containers, else None), or
 # _ABSENT for a key the store does not hold.
@@ -346,20 +389,34 @@ class SqliteLookup(_Base):
         total = 0
         batch: list[tuple[str, str, str, str, str]] = []
         for row in rows:
-            batch.append(_encode_row(table, column_family, row))
+            batch.append(encode_row(table, column_family, row))
             if len(batch) >= self._batch_size:
-                total += self._write(batch)
+                self._write(_UPSERT, batch)
+                total += len(batch)
                 batch = []
         if batch:
-            total += self._write(batch)
+            self._write(_UPSERT, batch)
+            total += len(batch)
         return total
 
-    def _write(self, batch: list[tuple[str, str, str, str, str]]) -> int:
+    def delete_many(
+        self,
+        table: str,
+        keys: Iterable[tuple[str, str]],
+        column_family: str = DEFAULT_COLUMN_FAMILY,
+    ) -> int:
+        """Remove the records of ``(type, indicator)`` keys, in one transaction; how many
+        there were.  Readers' caches drop them as after a :meth:`put_many`."""
+        doomed = [encode_key(table, column_family, key) for key in keys]
+        return self._write(_DELETE, doomed) if doomed else 0
+
+    def _write(self, statement: str, batch: Sequence[tuple[str, ...]]) -> int:
+        """Run ``statement`` for every row of ``batch`` in one transaction; rows changed."""
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(_UPSERT, batch)
+                changed = conn.executemany(statement, batch).rowcount
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -367,10 +424,10 @@ class SqliteLookup(_Base):
             # data_version does not move for this connection's own commits: update the
             # cache here.
             cache = self._cache
-            for t, cf, kind, indicator, _text in batch:
+            for t, cf, kind, indicator, *_value in batch:
                 cache.pop((t, cf, kind, indicator), None)
             self._generation += 1
-        return len(batch)
+        return changed
 
     def generation(self) -> int:
         """Changes after this store's own writes and, noticed within ``refresh_ms``, after

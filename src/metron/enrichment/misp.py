@@ -66,7 +66,7 @@ from typing import Any
 import orjson
 
 from metron.enrichment.indicators import HASH_LENGTHS, normalize
-from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupStore
+from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupWriter
 from metron.errors import ConfigError
 
 __all__ = [
@@ -475,7 +475,7 @@ def extract_misp(
 
 def load_misp(
     source: str | Path,
-    store: LookupStore,
+    store: LookupWriter,
     *,
     since: int | None = None,
     timeout: float = 30.0,

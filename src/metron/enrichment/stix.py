@@ -64,7 +64,7 @@ from typing import Any
 import orjson
 
 from metron.enrichment.indicators import normalize
-from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupStore
+from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupWriter
 from metron.errors import ConfigError
 
 __all__ = [
@@ -653,7 +653,7 @@ def extract_indicators(
 
 def load_stix(
     paths: list[Path],
-    store: LookupStore,
+    store: LookupWriter,
     *,
     now_ms: int | None = None,
     table: str = THREAT_INTEL_TABLE,

@@ -39,7 +39,7 @@ from taxii2client import exceptions as taxii_errors
 from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import ApiRoot, Collection, Server
 
-from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupStore
+from metron.enrichment.lookup import DEFAULT_COLUMN_FAMILY, THREAT_INTEL_TABLE, LookupWriter
 from metron.enrichment.stix import StixLoadReport, extract_objects
 from metron.errors import ConfigError
 
@@ -347,7 +347,7 @@ class TaxiiLoadReport:
 
 def load_taxii(
     url: str,
-    open_store: Callable[[], LookupStore],
+    open_store: Callable[[], LookupWriter],
     *,
     collection: str | None = None,
     data_dir: Path,
