@@ -36,8 +36,9 @@ import fcntl
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
-import queue
+import pickle
 import signal
 import threading
 import time
@@ -83,6 +84,7 @@ class _Worker:
     number: int
     process: multiprocessing.process.BaseProcess
     inbox: Any  # multiprocessing Queue
+    results: Any  # the reading end of the worker's pipe (None once it broke)
     ready: bool = False
     outstanding: set[int] = field(default_factory=set)  # seqs sent, not yet processed
 
@@ -136,7 +138,6 @@ class Platform:
         self._runs: list[_SourceRun] = []
         self._threads: list[threading.Thread] = []
         self._context = multiprocessing.get_context("spawn")
-        self._outbox: Any = self._context.Queue()
         self._lock_file: IO[bytes] | None = None
         self._signature: tuple[Any, ...] = ()
         self._rejected: tuple[Any, ...] = ()
@@ -217,6 +218,8 @@ class Platform:
                 log.warning("worker %d did not stop in time: killed", worker.number)
                 worker.process.kill()
                 worker.process.join()
+        for worker in self._workers.values():
+            worker.inbox.cancel_join_thread()  # what a killed worker left unread is moot
         for thread in self._threads:
             thread.join(timeout=10)
         self._drain_outbox()
@@ -313,6 +316,7 @@ class Platform:
 
     def _start_worker(self, number: int) -> None:
         inbox = self._context.Queue()
+        results, outbox = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=worker_main,
             args=(
@@ -321,7 +325,7 @@ class Platform:
                 self.config_dir,
                 self.data_dir,
                 inbox,
-                self._outbox,
+                outbox,
                 os.getpid(),
                 self.lake_interval,
             ),
@@ -329,7 +333,9 @@ class Platform:
             daemon=True,
         )
         process.start()
-        self._workers[number] = _Worker(number, process, inbox)
+        outbox.close()  # the worker's end: once it dies, reading our end gives EOF
+        with self._lock:
+            self._workers[number] = _Worker(number, process, inbox, results)
 
     def _await_workers(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -350,6 +356,10 @@ class Platform:
         for number, worker in list(self._workers.items()):
             if worker.process.is_alive() or self._stop.is_set():
                 continue
+            # Its queue may hold batches it never read: drop them (they are resent below)
+            # rather than let the queue's feeder thread wait for a reader forever.
+            worker.inbox.cancel_join_thread()
+            worker.inbox.close()
             log.error(
                 "worker %d died (exit code %s): restarting it", number, worker.process.exitcode
             )
@@ -460,23 +470,37 @@ class Platform:
     # ------------------------------------------------------------------ results
 
     def _results(self) -> None:
+        """Read every worker's pipe until the platform stops and no worker is left."""
         while True:
-            try:
-                message = self._outbox.get(timeout=0.5)
-            except queue.Empty:
-                if self._stop.is_set() and not any(
-                    w.process.is_alive() for w in self._workers.values()
-                ):
-                    return
-                continue
-            self._handle(message)
+            busy = self._read_results(0.5)
+            workers = list(self._workers.values())
+            if not busy and self._stop.is_set() and not any(w.process.is_alive() for w in workers):
+                return
 
     def _drain_outbox(self) -> None:
-        while True:
+        while self._read_results(0.1):
+            pass
+
+    def _read_results(self, timeout: float) -> bool:
+        """Handle what the workers' pipes hold (waiting up to ``timeout``); whether any
+        message came.  A pipe that ends or breaks (its worker died, perhaps half-way
+        through a message) is dropped; the monitor replaces the worker."""
+        with self._lock:
+            pipes = {w.results: w for w in self._workers.values() if w.results is not None}
+        if not pipes:
+            time.sleep(timeout)
+            return False
+        got = False
+        for ready in multiprocessing.connection.wait(list(pipes), timeout=timeout):
+            worker = pipes[ready]
             try:
-                self._handle(self._outbox.get(timeout=0.1))
-            except queue.Empty:
-                return
+                message = worker.results.recv()
+            except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+                worker.results = None
+                continue
+            got = True
+            self._handle(message)
+        return got
 
     def _handle(self, message: tuple[Any, ...]) -> None:
         kind, number = message[0], message[1]

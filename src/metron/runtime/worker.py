@@ -6,7 +6,8 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
 * to the worker: ``("batch", Batch)``; ``("config", tree)`` to rebuild the stages from a
   new (already validated) config tree; ``("stop",)`` to finish what was sent, write the
   lake and exit.  Queue order is kept, so a config applies from the next batch on.
-* to the main process: ``("ready", worker)`` once the stages are built;
+* to the main process, over the worker's own pipe (so a worker killed half-way through a
+  message garbles only its own channel): ``("ready", worker)`` once the stages are built;
   ``("processed", worker, seq, delta)`` when batch ``seq`` is in the alert store (with its
   counts); ``("durable", worker, seqs)`` when the batches ``seqs`` are held by every
   store, the lake included; ``("problem", worker, text)`` for something the operator should
@@ -29,6 +30,7 @@ import queue
 import signal
 import sqlite3
 import time
+from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,7 @@ def worker_main(
     config_dir: Path,
     data_dir: Path,
     inbox: Queue[Any],
-    outbox: Queue[Any],
+    outbox: Connection,
     parent: int,
     lake_interval: float = DEFAULT_LAKE_INTERVAL,
 ) -> None:
@@ -65,14 +67,14 @@ def worker_main(
     try:
         stages = Stages(tree, config_dir, data_dir)
     except (MetronError, OSError, sqlite3.Error) as e:
-        outbox.put(("fatal", number, f"cannot build the pipeline: {e}"))
+        outbox.send(("fatal", number, f"cannot build the pipeline: {e}"))
         return
-    outbox.put(("ready", number))
+    outbox.send(("ready", number))
     try:
         _loop(number, stages, tree, config_dir, data_dir, inbox, outbox, parent, lake_interval)
     except Exception as e:  # a bug or a broken store: say so, the main process restarts us
         log.exception("worker %d failed", number)
-        outbox.put(("fatal", number, f"{type(e).__name__}: {e}"))
+        outbox.send(("fatal", number, f"{type(e).__name__}: {e}"))
     finally:
         stages.close()
 
@@ -84,7 +86,7 @@ def _loop(
     config_dir: Path,
     data_dir: Path,
     inbox: Queue[Any],
-    outbox: Queue[Any],
+    outbox: Connection,
     parent: int,
     lake_interval: float,
 ) -> None:
@@ -94,7 +96,7 @@ def _loop(
     def durable() -> None:
         nonlocal pending
         stages.flush_lake()
-        outbox.put(("durable", number, pending))
+        outbox.send(("durable", number, pending))
         pending = []
 
     while True:
@@ -114,7 +116,7 @@ def _loop(
             batch: Batch = item[1]
             delta = Delta()
             stages.process(batch, delta)
-            outbox.put(("processed", number, batch.seq, delta))
+            outbox.send(("processed", number, batch.seq, delta))
             if not pending:
                 oldest = time.monotonic()
             pending.append(batch.seq)
@@ -145,13 +147,13 @@ def _rebuilt(
     tree: dict[str, Any],
     config_dir: Path,
     data_dir: Path,
-    outbox: Queue[Any],
+    outbox: Connection,
 ) -> Stages:
     """New stages from ``tree``; the old ones when that fails (and the problem reported)."""
     try:
         fresh = Stages(tree, config_dir, data_dir)
     except (MetronError, OSError, sqlite3.Error) as e:
-        outbox.put(("problem", number, f"the new config was not applied: {e}"))
+        outbox.send(("problem", number, f"the new config was not applied: {e}"))
         return stages
     stages.close()
     return fresh
