@@ -100,3 +100,38 @@ def test_no_events_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     write_status(status_path(tmp_path), Metrics(started=1.0).snapshot(time.time()), os.getpid())
     status_command(data_dir=tmp_path)
     assert "no events yet" in capsys.readouterr().out
+
+
+def test_platform_state_and_problems_are_shown(tmp_path: Path) -> None:
+    snapshot = Metrics().snapshot()
+    snapshot["platform"] = {
+        "workers": 2,
+        "in_flight_batches": 3,
+        "config_error": "parsers/bro: not valid JSON",
+        "problems": ["worker 1 died (exit code -9)"],
+        "http_port": 8080,
+    }
+    write_status(status_path(tmp_path), snapshot, os.getpid())
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "2 workers, 3 batches in flight, HTTP on port 8080" in result.stdout
+    assert "config change rejected (the previous config runs): parsers/bro" in result.stdout
+    assert "problem: worker 1 died (exit code -9)" in result.stdout
+
+
+def test_live_kafka_workers_are_shown_without_a_platform(tmp_path: Path) -> None:
+    metrics = Metrics()
+    metrics.count("bro", "parser", in_=10, out=9, errors=1)
+    snapshot = metrics.snapshot()
+    snapshot["platform"] = {"kind": "parser", "group": "bro_parser", "problems": []}
+    write_status(tmp_path / "run" / f"worker-parser-{os.getpid()}.json", snapshot, os.getpid())
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"parser worker pid {os.getpid()}, group bro_parser" in result.stdout
+    assert ["bro", "parser", "10", "9", "1", "0", "0.0", "-", "-"] in [
+        line.split() for line in result.stdout.splitlines()
+    ]
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "--json"])
+    assert [w["platform"]["group"] for w in json.loads(result.stdout)["kafka_workers"]] == [
+        "bro_parser"
+    ]

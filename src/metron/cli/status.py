@@ -35,17 +35,24 @@ def _int(value: Any) -> str:
 
 def status_command(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
     """Show what the running pipeline does: events in, out, failed and filtered per sensor
-    and stage, events per second, latency, and what each source has read."""
+    and stage, events per second, latency, and what each source has read; then the live
+    Kafka workers (``metron worker``) writing to the same data directory."""
     from rich.console import Console
 
-    path = status_path(settings.data_dir(data_dir))
+    data = settings.data_dir(data_dir)
+    path = status_path(data)
     status = read_status(path)
-    if status is None:
+    now = time.time()
+    workers = [
+        found
+        for found in (read_status(p) for p in sorted((data / "run").glob("worker-*.json")))
+        if found is not None and is_live(found, now)
+    ]
+    if status is None and not workers:
         raise MetronError(
             f"metron is not running (no status in {path}); start it with 'metron run'"
         )
-    now = time.time()
-    if not is_live(status, now):
+    if status is not None and not is_live(status, now) and not workers:
         written = status.get("time")
         since = (
             f"from {_when(written)}, {now - written:,.0f} s ago"
@@ -60,9 +67,23 @@ def status_command(data_dir: DataDir = None, json_out: JsonOut = False) -> None:
             soft_wrap=True,
         )
     if json_out:
-        sys.stdout.buffer.write(orjson.dumps(status, option=orjson.OPT_INDENT_2) + b"\n")
+        out = dict(status or {})
+        if workers:
+            out["kafka_workers"] = workers
+        sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
         return
-    _print_status(Console(), status)
+    console = Console()
+    if status is not None and (is_live(status, now) or not workers):
+        _print_status(console, status)
+    for worker in workers:
+        platform = worker.get("platform") or {}
+        console.print()
+        console.print(
+            f"[bold]{platform.get('kind', '?')} worker[/bold] pid {worker.get('pid')},"
+            f" group {platform.get('group', '?')}",
+            highlight=False,
+        )
+        _print_status(console, worker)
 
 
 def _print_status(console: Console, status: dict[str, Any]) -> None:
@@ -122,3 +143,30 @@ def _print_status(console: Console, status: dict[str, Any]) -> None:
     if sources.row_count:
         console.print()
         console.print(sources)
+    _print_platform(console, status.get("platform") or {})
+
+
+def _print_platform(console: Console, platform: dict[str, Any]) -> None:
+    """The platform's own state: workers, batches in flight, config and recent problems."""
+    from rich.markup import escape
+
+    facts = []
+    if isinstance(platform.get("workers"), int):
+        facts.append(f"{platform['workers']} workers")
+    if isinstance(platform.get("in_flight_batches"), int):
+        facts.append(f"{platform['in_flight_batches']} batches in flight")
+    if platform.get("http_port"):
+        facts.append(f"HTTP on port {platform['http_port']}")
+    if platform.get("stopped"):
+        facts.append("stopped")
+    if facts:
+        console.print()
+        console.print(", ".join(facts), highlight=False)
+    if platform.get("config_error"):
+        console.print(
+            f"[red]config change rejected (the previous config runs):[/red]"
+            f" {escape(str(platform['config_error']))}",
+            highlight=False,
+        )
+    for problem in (platform.get("problems") or [])[-5:]:
+        console.print(f"[yellow]problem:[/yellow] {escape(str(problem))}", highlight=False)
