@@ -16,7 +16,8 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
 
 A batch is written to the alert store as soon as it is processed (searchable at once),
 and to the lake in larger writes (fewer, bigger files): when the lake buffer holds
-``lake_batch`` rows or its oldest batch has waited ``lake_interval`` seconds.  Batches are
+``lake_batch`` rows, its oldest batch has waited ``lake_interval`` seconds, or no batch
+came for ``IDLE`` seconds.  Batches are
 reported durable only then, so a source's checkpoint never passes data the lake lacks.
 
 A worker whose main process dies exits too (it checks its parent every second).
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: How long a batch may wait for the lake write (seconds), at most.
 DEFAULT_LAKE_INTERVAL = 5.0
+#: Seconds without a batch after which the lake is written anyway (a burst has ended).
+IDLE = 1.0
 
 
 def worker_main(
@@ -100,7 +103,9 @@ def _loop(
         pending = []
 
     while True:
-        wait = 1.0 if not pending else max(0.0, oldest + lake_interval - time.monotonic())
+        wait = (
+            IDLE if not pending else min(IDLE, max(0.0, oldest + lake_interval - time.monotonic()))
+        )
         try:
             item = inbox.get(timeout=wait)
         except queue.Empty:
@@ -108,7 +113,7 @@ def _loop(
         if os.getppid() != parent:
             return  # orphaned: the main process is gone; what is not durable is replayed
         if item is None:
-            if pending:  # the oldest batch is due: write the lake
+            if pending:  # idle, or the oldest batch is due: write the lake
                 durable()
             continue
         kind = item[0]
