@@ -341,15 +341,25 @@ class DocumentStore:
             ):
                 keys.put(doc_key(guid, sensor), int(doc_id))
         else:
-            rows = self._conn.execute(
+            cursor = self._conn.execute(
                 "SELECT id, guid, sensor, idx, doc, retired_by FROM docs"
                 " WHERE id > ? AND id <= ? ORDER BY id",
                 (start, end),
             )
-            for doc_id, guid, sensor, index_name, doc, retired_by in rows:
-                keys.put(doc_key(guid, sensor), int(doc_id))
-                if retired_by is None or retired_by > end:
-                    self.index.add(int(doc_id), str(index_name), orjson.loads(doc))
+            add_many = getattr(self.index, "add_many", None)
+            # in chunks: a store opened without a snapshot may catch up millions of rows
+            while rows := cursor.fetchmany(10_000):
+                keys.put_many([doc_key(row[1], row[2]) for row in rows], [row[0] for row in rows])
+                live = [
+                    (int(row[0]), str(row[3]), orjson.loads(row[4]))
+                    for row in rows
+                    if row[5] is None or row[5] > end
+                ]
+                if add_many is not None:
+                    add_many(live)
+                else:
+                    for doc_id, index_name, doc in live:
+                        self.index.add(doc_id, index_name, doc)
         for (doc_id,) in self._conn.execute(
             "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id <= ?",
             (start, end, start),
