@@ -208,9 +208,9 @@ class DocumentStore:
             check_same_thread=False,
             timeout=30.0,
         )
+        self._create()  # first: the page size must be set before anything else
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA cache_size=-65536")
-        self._create()
         self._snapshot_max = 0
         #: What went wrong but was worked around (an unreadable snapshot...), for logs.
         self.problems: list[str] = []
