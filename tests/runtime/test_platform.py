@@ -316,3 +316,47 @@ def test_http_ingest_answers_once_stored_and_metrics_are_served(home: Path) -> N
         metrics = response.read().decode()
     assert 'metron_events_total{sensor="bro",stage="indexing",kind="out"}' in metrics
     assert running.stop() == 0
+
+
+def test_a_second_platform_on_the_same_data_is_refused_and_leaves_the_first_alone(
+    home: Path,
+) -> None:
+    file_source(home)
+    running = Running(home, "--workers", "1")
+    running.wait_for(lambda s: True, "the first platform")
+    second = subprocess.run(
+        [sys.executable, "-m", "metron.cli.main", "run", "--no-http"],
+        env={
+            **os.environ,
+            "METRON_CONFIG_DIR": str(home / "config"),
+            "METRON_DATA_DIR": str(home / "data"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert second.returncode == 1
+    assert "another 'metron run' is using the data directory" in second.stderr
+    assert "Traceback" not in second.stderr
+    status = running.wait_for(lambda s: True, "the first platform's status")
+    assert status["pid"] == running.process.pid and not status["platform"].get("stopped")
+    assert running.stop() == 0
+
+
+def test_a_bad_config_at_start_is_named_and_nothing_runs(home: Path) -> None:
+    (home / "config" / "parsers").mkdir()
+    (home / "config" / "parsers" / "bro.json").write_text('{"parserClassName": "nosuch"}')
+    done = subprocess.run(
+        [sys.executable, "-m", "metron.cli.main", "run", "--no-http"],
+        env={
+            **os.environ,
+            "METRON_CONFIG_DIR": str(home / "config"),
+            "METRON_DATA_DIR": str(home / "data"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 1
+    assert "parsers/bro" in done.stderr and "nosuch" in done.stderr
+    assert "Traceback" not in done.stderr

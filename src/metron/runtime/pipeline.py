@@ -200,6 +200,8 @@ class Platform:
     def shutdown(self) -> None:
         """Stop the sources, let the workers finish what they hold, ack it, write the
         checkpoints, the lake and an index snapshot, and let go of the data directory."""
+        if self._lock_file is None:
+            return  # never started: the data directory (and its status) is another's
         self._stop.set()
         self._sources_stop.set()
         for run in self._runs:
