@@ -13,7 +13,6 @@ import typer
 
 from metron import settings
 from metron.cli.parse import _lines
-from metron.enrichment.host import known_hosts
 from metron.errors import ConfigError
 from metron.message import ErrorRecord, dumps
 
@@ -48,6 +47,7 @@ def enrich_command(
 ) -> None:
     """Enrich, threat-intel and triage SENSOR's parsed messages, one JSON object per line."""
     from metron.enrichment.config import SensorEnrichmentConfig, load_enrichment_config
+    from metron.enrichment.host import known_hosts
     from metron.enrichment.runner import ENRICHMENT_ERROR, EnrichmentRunner
     from metron.enrichment.services import open_services
     from metron.stellar import StellarContext
