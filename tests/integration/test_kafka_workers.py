@@ -240,6 +240,11 @@ def test_two_parser_workers_share_the_partitions_and_survive_a_kill(
     deployment.wait_for(shared, "the partitions shared")
     deployment.produce(range(2_000))
     deployment.wait_for(lambda: len(deployment.stored()) == 2_000, "2,000 alerts")
+    # both took part (their status files are rewritten every second: wait for them)
+    deployment.wait_for(
+        lambda: sum(parsed(s) for s in deployment.statuses("parser").values()) == 2_000,
+        "both parsers' counts",
+    )
     parsers = deployment.statuses("parser")
     assert len(parsers) == 2 and all(parsed(s) > 0 for s in parsers.values()), parsers
     # kill one mid-stream: the other gets its partitions and nothing is lost or doubled
