@@ -283,3 +283,52 @@ def _partitions(status: dict[str, Any]) -> list[int]:
         int(source.get("details", {}).get("partitions", 0))
         for source in status.get("sources", {}).values()
     ]
+
+
+def test_metron_run_reads_a_sensor_topic_as_metron_did(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """Embedded mode with Kafka as the source: a parser config's sensorTopic and the global
+    config's kafka.brokers are all it takes (no sources config), as in Metron."""
+    topic = f"squid-{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])[topic].result(30)
+    config = tmp_path / "config"
+    (config / "parsers").mkdir(parents=True)
+    (config / "global.json").write_text(json.dumps({"kafka.brokers": kafka_bootstrap}))
+    (config / "parsers" / "bro.json").write_text(
+        json.dumps({"parserClassName": "bro", "sensorTopic": topic})
+    )
+    log = open(tmp_path / "run.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "metron.cli.main", "run", "--no-http", "--workers", "1"],
+        env={
+            **os.environ,
+            "METRON_CONFIG_DIR": str(config),
+            "METRON_DATA_DIR": str(tmp_path / "data"),
+        },
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        producer = Producer({"bootstrap.servers": kafka_bootstrap, "acks": "all"})
+        for n in range(300):
+            producer.produce(topic, value=conn(n), key=str(n).encode())
+        assert producer.flush(30) == 0
+        deadline = time.monotonic() + TIMEOUT
+
+        def stored() -> int:
+            if not (tmp_path / "data" / "alerts" / "alerts.db").exists():
+                return 0
+            with AlertStore(tmp_path / "data" / "alerts") as store:
+                return int(store.search({"query": "source.type:bro", "size": 0})["total"])
+
+        while stored() < 300:
+            assert process.poll() is None, (tmp_path / "run.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        log.close()
+    assert stored() == 300

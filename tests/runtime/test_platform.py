@@ -360,3 +360,39 @@ def test_a_bad_config_at_start_is_named_and_nothing_runs(home: Path) -> None:
     assert done.returncode == 1
     assert "parsers/bro" in done.stderr and "nosuch" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_syslog_over_udp_and_tcp_to_searchable_messages(home: Path) -> None:
+    import socket
+
+    def free_port(kind: socket.SocketKind) -> int:
+        with socket.socket(socket.AF_INET, kind) as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    udp, tcp = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    sources = {
+        "sources": [
+            {"type": "syslog", "protocol": "udp", "host": "127.0.0.1", "port": udp},
+            {"type": "syslog", "protocol": "tcp", "host": "127.0.0.1", "port": tcp},
+        ]
+    }
+    (home / "config" / "sources" / "syslog5424.json").write_text(json.dumps(sources))
+    running = Running(home, "--workers", "1")
+    running.wait_for(lambda s: len(s.get("sources", {})) >= 2, "the listeners")
+
+    def line(n: int) -> str:
+        return f"<38>1 2026-11-29T10:00:{n:02d}Z web-01 sshd {100 + n} - - login number {n}"
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for n in range(5):
+            sender.sendto(line(n).encode(), ("127.0.0.1", udp))
+    with socket.create_connection(("127.0.0.1", tcp), timeout=10) as sender:
+        sender.sendall(b"".join(f"{line(n)}\n".encode() for n in range(5, 10)))
+    running.wait_for(lambda s: running.indexed(s, "syslog5424") == 10, "10 indexed")
+    assert running.stop() == 0
+    with AlertStore(home / "data" / "alerts") as store:
+        found = store.search({"query": "source.type:syslog5424", "size": 20})
+    assert sorted(r["source"]["syslog.header.procId"] for r in found["results"]) == [
+        str(100 + n) for n in range(10)
+    ]
