@@ -43,9 +43,10 @@ from typing import Any, Literal
 import orjson
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from metron.config.store import canonical, read_directory, validate
+from metron.config.store import read_directory, validate
 from metron.errors import ConfigError, MetronError
 from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps, origin_guids
+from metron.runtime.configwatch import ConfigFollower
 from metron.runtime.metrics import Delta, Metrics, write_status
 from metron.runtime.sources.base import Ack
 from metron.runtime.stages import (
@@ -128,7 +129,7 @@ class KafkaWorker:
         self._seq = itertools.count(1)
         self._producer: Producer | None = None
         self._delivery_errors: list[str] = []
-        self._rejected = ""  # the canonical text of the last config rejected
+        self._config = ConfigFollower(self._read_config, self._check, self.tree)
         self._source: Any = None  # the KafkaSource consuming, for its statistics
 
     # ------------------------------------------------------------------ config
@@ -248,7 +249,7 @@ class KafkaWorker:
                 now = time.monotonic()
                 if now >= next_config:
                     next_config = now + CONFIG_INTERVAL
-                    fresh = self._config_change()
+                    fresh = self._config.poll()
                     if fresh is not None:
                         pending = self._durable(stage, pending)
                         old_subscription = self._subscription(self.tree)
@@ -295,24 +296,6 @@ class KafkaWorker:
         _close(stage)
         log.warning("%s worker: config change applied", self.kind)
         return fresh
-
-    def _config_change(self) -> dict[str, Any] | None:
-        """The config tree if it changed and is valid; None otherwise (problems logged)."""
-        try:
-            tree = self._read_config()
-        except MetronError as e:
-            self._problem(f"cannot read the config: {e}")
-            return None
-        text = canonical(tree)
-        if text in (canonical(self.tree), self._rejected):
-            return None
-        problems = self._check(tree)
-        if problems:
-            self._problem("config change rejected, the running config kept: " + "; ".join(problems))
-            self._rejected = text  # do not complain again until it changes once more
-            return None
-        self._rejected = ""
-        return tree
 
     def _problem(self, text: str) -> None:
         log.error("%s worker: %s", self.kind, text)
@@ -461,6 +444,7 @@ class KafkaWorker:
             "brokers": self.brokers,
             "group": self.group_id(self.tree),
             "problems": list(self.problems),
+            "config_error": self._config.error,
         }
         return snapshot
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -50,6 +49,8 @@ from typing import IO, Any
 
 from metron.config.store import canonical, read_directory, validate
 from metron.errors import ConfigError, MetronError
+from metron.runtime.configwatch import ConfigFollower
+from metron.runtime.ledger import Flight, Ledger
 from metron.runtime.metrics import Metrics, status_path, write_status
 from metron.runtime.sources.base import Ack, Emit, Source
 from metron.runtime.stages import Batch, check_buildable, parser_sensors
@@ -67,16 +68,6 @@ READER_INTERVAL = 0.5
 #: and SNAPSHOT_INTERVAL seconds have passed (and at shutdown).
 SNAPSHOT_DOCS = 50_000
 SNAPSHOT_INTERVAL = 60.0
-
-
-@dataclass
-class _Flight:
-    """A batch between emit and durable."""
-
-    batch: Batch
-    source: int
-    worker: int
-    processed: bool = False
 
 
 @dataclass
@@ -124,23 +115,18 @@ class Platform:
         self.max_in_flight = max_in_flight or 16 * self.workers_wanted
         self.metrics = Metrics()
         self.problems: deque[str] = deque(maxlen=20)
-        self.config_error: str | None = None
+        self._start_error: str | None = None  # why a worker could not start
         self.http_port: int | None = None
         self._stop = threading.Event()
         self._sources_stop = threading.Event()
         self._lock = threading.Lock()
-        self._slots = threading.Semaphore(self.max_in_flight)
-        self._seq = itertools.count(1)
-        self._flights: dict[int, _Flight] = {}
-        self._durable: set[int] = set()
-        self._orders: dict[int, deque[tuple[int, Ack]]] = {}
+        self._ledger = Ledger(self.max_in_flight)
         self._workers: dict[int, _Worker] = {}
         self._runs: list[_SourceRun] = []
         self._threads: list[threading.Thread] = []
         self._context = multiprocessing.get_context("spawn")
         self._lock_file: IO[bytes] | None = None
-        self._signature: tuple[Any, ...] = ()
-        self._rejected: tuple[Any, ...] = ()
+        self._config: ConfigFollower | None = None
         self._http: Any = None
         self._reader: Any = None
         self.tree: dict[str, Any] = {}
@@ -178,7 +164,9 @@ class Platform:
         the reader, the monitor and the HTTP server."""
         self._take_data_dir()
         self.tree = self._load_config()
-        self._signature = self._config_signature()
+        self._config = ConfigFollower(
+            lambda: read_directory(self.config_dir), self._check, self.tree
+        )
         for number in range(self.workers_wanted):
             self._start_worker(number)
         self._spawn(self._results, "results")
@@ -265,43 +253,19 @@ class Platform:
                 " 'metron run --demo' to start with a demo config)"
             )
         tree = read_directory(self.config_dir)
-        problems = validate(tree) + check_buildable(tree, self.config_dir)
+        problems = self._check(tree)
         if problems:
             raise ConfigError(
                 f"the config in {self.config_dir} has problems:\n  " + "\n  ".join(problems)
             )
         return tree
 
-    def _config_signature(self) -> tuple[Any, ...]:
-        """What changes when a config file is edited, added or removed."""
-        entries = []
-        for path in sorted(self.config_dir.glob("*.json")) + sorted(
-            self.config_dir.glob("*/*.json")
-        ):
-            with contextlib.suppress(OSError):
-                stat = path.stat()
-                entries.append((str(path), stat.st_mtime_ns, stat.st_size))
-        return tuple(entries)
+    def _check(self, tree: dict[str, Any]) -> list[str]:
+        return validate(tree) + check_buildable(tree, self.config_dir)
 
     def _watch_config(self) -> None:
-        signature = self._config_signature()
-        if signature == self._signature or signature == self._rejected:
-            return
-        try:
-            tree = read_directory(self.config_dir)
-            problems = validate(tree) + check_buildable(tree, self.config_dir)
-        except ConfigError as e:
-            problems = [str(e)]
-        if problems:
-            self._rejected = signature
-            self.config_error = "; ".join(problems)
-            log.error(
-                "config change rejected, the previous config keeps running:\n  %s",
-                "\n  ".join(problems),
-            )
-            return
-        self._signature, self._rejected, self.config_error = signature, (), None
-        if canonical(tree) == canonical(self.tree):
+        tree = self._config.poll() if self._config is not None else None
+        if tree is None:
             return
         old, self.tree = self.tree, tree
         for worker in self._workers.values():
@@ -343,13 +307,13 @@ class Platform:
         deadline = time.monotonic() + timeout
         while not all(w.ready for w in self._workers.values()):
             if self._stop.is_set():
-                raise MetronError(self.config_error or "stopped while the workers started")
+                raise MetronError(self._start_error or "stopped while the workers started")
             if time.monotonic() > deadline:
                 raise MetronError(f"the workers did not start within {timeout:.0f} s")
             for worker in self._workers.values():
                 if not worker.ready and not worker.process.is_alive():
                     raise MetronError(
-                        self.config_error or f"worker {worker.number} exited while starting"
+                        self._start_error or f"worker {worker.number} exited while starting"
                     )
             time.sleep(0.05)
 
@@ -367,19 +331,14 @@ class Platform:
             )
             self.problems.append(f"worker {number} died (exit code {worker.process.exitcode})")
             self._start_worker(number)
-            with self._lock:
-                lost = sorted(
-                    seq for seq, flight in self._flights.items() if flight.worker == number
-                )
-            for seq in lost:
-                flight = self._flights.get(seq)
-                if flight is not None:  # not made durable meanwhile
-                    self._send(flight, number)
+            for flight in self._ledger.held_by(number):
+                self._send(flight, number)
 
-    def _send(self, flight: _Flight, number: int) -> None:
+    def _send(self, flight: Flight, number: int) -> None:
+        if not self._ledger.move(flight, number):
+            return  # made durable meanwhile
         worker = self._workers[number]
         with self._lock:
-            flight.worker = number
             if not flight.processed:
                 worker.outstanding.add(flight.batch.seq)
         worker.inbox.put(("batch", flight.batch))
@@ -412,8 +371,7 @@ class Platform:
 
     def _start_source(self, source: Source, sensor: str | None, stop: threading.Event) -> None:
         index = len(self._runs)
-        with self._lock:
-            self._orders[index] = deque()
+        self._ledger.add_source(index)
         emit = self._emit_for(index)
 
         def run() -> None:
@@ -443,17 +401,14 @@ class Platform:
             origins: Sequence[str] | None = None,
         ) -> None:
             if not records:  # nothing to store, but acked in its turn
-                with self._lock:
-                    seq = next(self._seq)
-                    self._orders[source].append((seq, ack))
-                    self._flights[seq] = _Flight(Batch(seq, sensor, [], None, 0.0), source, -1)
-                self._settle([seq])
+                empty = Batch(self._ledger.next_seq(), sensor, [], None, 0.0)
+                self._call_acks(self._ledger.record_empty(empty, source, ack))
                 return
-            while not self._slots.acquire(timeout=0.2):
+            while not self._ledger.take_slot(0.2):
                 if self._sources_stop.is_set():
                     return  # never acked: read again on the next start
             batch = Batch(
-                next(self._seq),
+                self._ledger.next_seq(),
                 sensor,
                 list(records),
                 list(origins) if origins is not None else None,
@@ -461,11 +416,7 @@ class Platform:
             )
             self.metrics.count(sensor, "source", in_=len(records), out=len(records))
             number = self._least_busy()
-            flight = _Flight(batch, source, number)
-            with self._lock:
-                self._flights[batch.seq] = flight
-                self._orders[source].append((batch.seq, ack))
-            self._send(flight, number)
+            self._send(self._ledger.record(batch, source, number, ack), number)
 
         return emit
 
@@ -510,16 +461,12 @@ class Platform:
             seq, delta = message[2], message[3]
             self.metrics.merge(delta)
             with self._lock:
-                flight = self._flights.get(seq)
                 worker = self._workers.get(number)
                 if worker is not None:
                     worker.outstanding.discard(seq)
-                if flight is None or flight.processed:
-                    return
-                flight.processed = True
-            self._slots.release()
+            self._ledger.processed(seq)
         elif kind == "durable":
-            self._settle(message[2])
+            self._call_acks(self._ledger.durable(message[2]))
         elif kind == "ready":
             self._workers[number].ready = True
         elif kind == "problem":
@@ -529,31 +476,9 @@ class Platform:
             log.error("worker %d: %s", number, message[2])
             self.problems.append(f"worker {number}: {message[2]}")
             if not self._workers[number].ready:
-                self.config_error = message[2]
+                self._start_error = message[2]
 
-    def _settle(self, seqs: Sequence[int]) -> None:
-        """Mark ``seqs`` durable and ack, per source in emit order, what is now settled."""
-        acks: list[Ack] = []
-        with self._lock:
-            sources = set()
-            for seq in seqs:
-                flight = self._flights.get(seq)
-                if flight is None:
-                    continue
-                self._durable.add(seq)
-                sources.add(flight.source)
-                if flight.worker < 0:  # an empty batch: it took no slot
-                    continue
-                if not flight.processed:  # sent again, and made durable before: free its slot
-                    flight.processed = True
-                    self._slots.release()
-            for source in sources:
-                order = self._orders[source]
-                while order and order[0][0] in self._durable:
-                    seq, ack = order.popleft()
-                    self._durable.discard(seq)
-                    del self._flights[seq]
-                    acks.append(ack)
+    def _call_acks(self, acks: list[Ack]) -> None:
         for ack in acks:
             try:
                 ack()
@@ -634,14 +559,13 @@ class Platform:
                 },
             )
         snapshot = self.metrics.snapshot()
-        with self._lock:
-            in_flight = len(self._flights)
+        in_flight = len(self._ledger)
         snapshot["platform"] = {
             "workers": len(self._workers),
             "in_flight_batches": in_flight,
             "config_dir": str(self.config_dir),
             "data_dir": str(self.data_dir),
-            "config_error": self.config_error,
+            "config_error": self._config.error if self._config is not None else None,
             "problems": list(self.problems),
             "http_port": self.http_port,
         }

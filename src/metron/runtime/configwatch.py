@@ -1,0 +1,71 @@
+"""Following the config tree while the pipeline runs: what `metron run` and the Kafka
+workers share.
+
+A :class:`ConfigFollower` is polled (every second or two): it reads the tree (from a
+directory or the config topic), and hands back a changed tree only when it passes the
+checks; a change that does not is rejected once, its problems kept in :attr:`error` (for
+``metron status``) until the tree changes again, and the running config stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from metron.config.store import canonical
+from metron.errors import MetronError
+
+__all__ = ["ConfigFollower"]
+
+log = logging.getLogger(__name__)
+
+Tree = dict[str, Any]
+
+
+class ConfigFollower:
+    """``read`` gives the current tree (a :class:`MetronError` when it cannot be read);
+    ``check`` lists a tree's problems (empty: it may run); ``current`` is the tree that
+    runs now."""
+
+    def __init__(
+        self,
+        read: Callable[[], Tree],
+        check: Callable[[Tree], list[str]],
+        current: Tree,
+    ) -> None:
+        self._read = read
+        self._check = check
+        self._current = canonical(current)
+        self._rejected = ""
+        #: why the last change was rejected (None once a valid tree runs)
+        self.error: str | None = None
+
+    def poll(self) -> Tree | None:
+        """The new tree when it changed and passes the checks, else None."""
+        try:
+            tree = self._read()
+        except MetronError as e:
+            self._reject("", [f"the config cannot be read: {e}"])
+            return None
+        text = canonical(tree)
+        if text == self._current:  # unchanged, or an edit undone: nothing is wrong
+            self._rejected, self.error = "", None
+            return None
+        if text == self._rejected:
+            return None
+        problems = self._check(tree)
+        if problems:
+            self._reject(text, problems)
+            return None
+        self._current, self._rejected, self.error = text, "", None
+        return tree
+
+    def _reject(self, text: str, problems: list[str]) -> None:
+        error = "; ".join(problems)
+        if error != self.error:  # said once, not every poll
+            log.error(
+                "config change rejected, the previous config keeps running:\n  %s",
+                "\n  ".join(problems),
+            )
+        self._rejected, self.error = text, error
