@@ -172,6 +172,7 @@ def test_file_to_searchable_alerts_and_lake_then_graceful_stop(home: Path) -> No
     running.wait_for(lambda s: running.indexed(s) == 3500, "3,500 indexed")
     assert running.stop() == 0
     assert "checkpoints written" in running.output()
+    assert "Traceback" not in running.output()
     assert_exactly_once(home, lines + more)
     checkpoint = json.loads(next((home / "data" / "checkpoints").glob("file-bro-*")).read_text())
     assert checkpoint["offset"] == log.stat().st_size
@@ -246,6 +247,7 @@ def test_a_config_edit_applies_live_and_a_bad_one_is_rejected(home: Path) -> Non
     tagged = sorted(doc["uid"] for doc in stored(home) if doc.get("tagged") == "yes")
     assert tagged == [f"C{n:08d}" for n in range(10, 30)]
     assert "config change rejected" in running.output()
+    assert "Traceback" not in running.output()  # the rebuilt stages were closed cleanly
 
 
 def _settled(home: Path, log: Path) -> bool:

@@ -78,8 +78,6 @@ def worker_main(
     except Exception as e:  # a bug or a broken store: say so, the main process restarts us
         log.exception("worker %d failed", number)
         outbox.send(("fatal", number, f"{type(e).__name__}: {e}"))
-    finally:
-        stages.close()
 
 
 def _loop(
@@ -93,6 +91,29 @@ def _loop(
     parent: int,
     lake_interval: float,
 ) -> None:
+    """Take batches until told to stop (or orphaned); the stages in use (a config change
+    replaces them) are closed on the way out."""
+    holder = [stages]
+    try:
+        _take_batches(
+            number, holder, tree, config_dir, data_dir, inbox, outbox, parent, lake_interval
+        )
+    finally:
+        holder[0].close()
+
+
+def _take_batches(
+    number: int,
+    holder: list[Stages],
+    tree: dict[str, Any],
+    config_dir: Path,
+    data_dir: Path,
+    inbox: Queue[Any],
+    outbox: Connection,
+    parent: int,
+    lake_interval: float,
+) -> None:
+    stages = holder[0]
     pending: list[int] = []  # processed, waiting for the lake write
     oldest = 0.0  # when the oldest of them was processed (monotonic)
 
@@ -135,7 +156,7 @@ def _loop(
             if pending:
                 durable()
             tree = item[1]
-            stages = _rebuilt(number, stages, tree, config_dir, data_dir, outbox)
+            stages = holder[0] = _rebuilt(number, stages, tree, config_dir, data_dir, outbox)
         elif kind == "stop":
             if pending:
                 durable()
@@ -143,7 +164,7 @@ def _loop(
         if stages.lookup_appeared():  # threat intel loaded since: use it
             if pending:
                 durable()
-            stages = _rebuilt(number, stages, tree, config_dir, data_dir, outbox)
+            stages = holder[0] = _rebuilt(number, stages, tree, config_dir, data_dir, outbox)
 
 
 def _rebuilt(

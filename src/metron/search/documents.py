@@ -390,9 +390,13 @@ class DocumentStore:
                     shutil.rmtree(path, ignore_errors=True)
 
     def close(self) -> None:
+        """Release the database (closing twice is harmless)."""
         with self._lock:
+            if self._write_lock < 0:
+                return
             self._conn.close()
             os.close(self._write_lock)
+            self._write_lock = -1
 
     def __enter__(self) -> Self:
         return self
