@@ -131,6 +131,7 @@ class KafkaWorker:
         self._delivery_errors: list[str] = []
         self._config = ConfigFollower(self._read_config, self._check, self.tree)
         self._source: Any = None  # the KafkaSource consuming, for its statistics
+        self._follower_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ config
 
@@ -274,6 +275,9 @@ class KafkaWorker:
             if self._producer is not None:
                 self._producer.flush(PRODUCE_TIMEOUT)
             if follower is not None:
+                stop.set()  # also when leaving on an error: the follower's thread ends
+                if self._follower_thread is not None:
+                    self._follower_thread.join(timeout=30)
                 follower.close()
             self._write_status(stopped=True)
 
@@ -310,7 +314,8 @@ class KafkaWorker:
         follower = LookupFollower(self.brokers, self.lookup_topic, self.data_dir)
         applied = follower.catch_up(PRODUCE_TIMEOUT)
         log.info("lookup topic %s: %d rows applied", self.lookup_topic, applied)
-        threading.Thread(target=follower.run, args=(stop,), daemon=True).start()
+        self._follower_thread = threading.Thread(target=follower.run, args=(stop,), daemon=True)
+        self._follower_thread.start()
         return follower
 
     # ------------------------------------------------------------------ one batch
