@@ -142,3 +142,30 @@ def test_retention_from_the_global_config() -> None:
     for bad in (0, -3, "soon", True, [1]):
         with pytest.raises(ConfigError, match=r"lake\.retention\.days"):
             retention_from_config({"lake.retention.days": bad})
+
+
+def test_compact_keeps_the_latest_copy_of_a_guid_and_every_row_without_one(
+    tmp_path: Path,
+) -> None:
+    """A replayed batch wrote its messages a second time (same guids, maybe changed)."""
+    with LakeWriter(tmp_path) as writer:
+        first = [{"timestamp": DAY1, "guid": f"g{n}", "v": "old"} for n in range(5)]
+        writer.write("bro", [*first, {"timestamp": DAY1, "v": "no guid"}])
+        writer.flush()
+        again = [{"timestamp": DAY1, "guid": f"g{n}", "v": "new"} for n in range(3, 7)]
+        writer.write("bro", [*again, {"timestamp": DAY1, "v": "no guid"}])
+    [result] = compact(tmp_path)
+    assert (result.rows, result.copies) == (9, 2)
+    with Lake(tmp_path) as lake:
+        rows = lake.query("SELECT guid, v FROM bro ORDER BY guid NULLS LAST")[1]
+    assert rows == [
+        ("g0", "old"),
+        ("g1", "old"),
+        ("g2", "old"),
+        ("g3", "new"),
+        ("g4", "new"),
+        ("g5", "new"),
+        ("g6", "new"),
+        (None, "no guid"),
+        (None, "no guid"),
+    ]

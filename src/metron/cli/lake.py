@@ -126,7 +126,8 @@ def compact_command(
     data_dir: _DATA_DIR = None,
     config_dir: _CONFIG_DIR = None,
 ) -> None:
-    """Merge each day's files into one per sensor (zstd); queries see old or new, never both."""
+    """Merge each day's files into one per sensor (zstd), keeping the latest copy of a
+    message written twice (same guid); queries see old or new, never both."""
     from metron.lake.retention import compact
 
     which = None
@@ -139,7 +140,8 @@ def compact_command(
     for r in results:
         typer.echo(
             f"{r.partition.parent.name}/{r.partition.name}: {r.files_before} files -> "
-            f"{r.files_after} ({r.rows:,} rows)"
+            f"{r.files_after} ({r.rows:,} rows"
+            + (f", {r.copies:,} copies of a guid dropped)" if r.copies else ")")
         )
     before = sum(r.files_before for r in results)
     typer.echo(f"compacted {len(results)} partitions: {before} files -> {len(results)}", err=True)

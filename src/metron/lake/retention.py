@@ -55,12 +55,15 @@ _AT_FDCWD = -100
 
 @dataclass(frozen=True)
 class Compaction:
-    """One partition compacted: its files and rows before, files after (1)."""
+    """One partition compacted: its files before, files after (1), rows kept and copies
+    dropped."""
 
     partition: Path
     files_before: int
     files_after: int
     rows: int
+    #: rows dropped because a later row has the same guid
+    copies: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,9 +141,9 @@ def _compact_one(root: Path, partition: Path, level: int | None) -> Compaction |
         return None
     staging = root / ".compact" / uuid.uuid4().hex
     staging.mkdir(parents=True)
-    name = f"part-{int(time.time() * 1000)}-{uuid.uuid4().hex[:8]}.parquet"
+    name = f"part-{int(time.time() * 1000):013d}-000000-{uuid.uuid4().hex[:8]}.parquet"
     try:
-        rows = _merge(files, staging / name, level)
+        rows, copies = _merge(files, staging / name, level)
         listed = {f.name for f in files}
         if _exchange(staging, partition):
             # The old files are now in ``staging``; any that arrived after listing go back.
@@ -153,25 +156,47 @@ def _compact_one(root: Path, partition: Path, level: int | None) -> Compaction |
                 f.unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Compaction(partition, len(files), 1, rows)
+    return Compaction(partition, len(files), 1, rows, copies)
 
 
-def _merge(files: list[Path], target: Path, level: int | None) -> int:
+def _merge(files: list[Path], target: Path, level: int | None) -> tuple[int, int]:
     """Copy ``files`` into ``target`` with DuckDB, unifying columns by name exactly as the
-    lake's readers do (a field that is text in one file and a number in another is text)."""
+    lake's readers do (a field that is text in one file and a number in another is text);
+    the rows written, and the rows dropped as copies.
+
+    A message written twice (its batch replayed after a crash, or a file indexed again)
+    has the same ``guid`` both times: only its latest copy is kept (the latest file, then
+    the latest row), as the alert store keeps the latest version.  Rows without a guid
+    are all kept.  Rows keep their order otherwise."""
     sources = ", ".join(quote_literal(str(f.absolute())) for f in files)
     options = "FORMAT parquet, COMPRESSION zstd"
     if level is not None:
         options += f", COMPRESSION_LEVEL {int(level)}"
+    scan = (
+        f"read_parquet([{sources}], hive_partitioning = false, union_by_name = true,"
+        " filename = '_file', file_row_number = true)"
+    )
     with duckdb.connect(":memory:") as connection:
         try:
+            columns = [
+                row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+            ]
+            total = connection.execute(f"SELECT count(*) FROM {scan}").fetchall()[0][0]
+            keep = ""
+            if "guid" in columns:
+                keep = (
+                    " QUALIFY guid IS NULL OR row_number() OVER"
+                    " (PARTITION BY guid ORDER BY _file DESC, file_row_number DESC) = 1"
+                )
             result = connection.execute(
-                f"COPY (SELECT * FROM read_parquet([{sources}], hive_partitioning = false,"
-                f" union_by_name = true)) TO {quote_literal(str(target.absolute()))} ({options})"
-            ).fetchone()
+                f"COPY (SELECT * EXCLUDE (_file, file_row_number) FROM {scan}{keep}"
+                " ORDER BY _file, file_row_number)"
+                f" TO {quote_literal(str(target.absolute()))} ({options})"
+            ).fetchall()
         except duckdb.Error as e:
             raise MetronError(f"{target.parent}: cannot compact: {e}") from None
-    return int(result[0]) if result else 0
+    written = int(result[0][0]) if result else 0
+    return written, int(total) - written
 
 
 def compact(

@@ -1,8 +1,9 @@
 """Enriched messages into the Parquet lake: ``<root>/sensor=<sensor>/dt=<YYYY-MM-DD>/*.parquet``.
 
 Each flush writes one zstd-compressed file per (sensor, day) in the batch, named
-``part-<epoch ms>-<8 hex>.parquet``.  A file is written under ``<root>/.tmp/`` and renamed
-into its partition, so a reader (or :func:`metron.lake.retention.compact`) only ever sees
+``part-<epoch ms>-<6-digit sequence>-<8 hex>.parquet`` (names sort in the order a writer
+wrote them, which compaction relies on to keep a message's latest copy).  A file is written
+under ``<root>/.tmp/`` and renamed into its partition, so a reader (or :func:`metron.lake.retention.compact`) only ever sees
 whole files, and a partition directory only ever gains files by an atomic rename.
 
 The day is the UTC day of the message's ``timestamp`` (epoch milliseconds).  A message
@@ -25,6 +26,7 @@ files by column name and read a field a file lacks as NULL.  Types, per batch an
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -193,6 +195,7 @@ class LakeWriter:
         self.files_written: list[Path] = []
         self.rows_written = 0
         self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._sequence = itertools.count()
 
     def write(self, sensor: str, messages: Iterable[dict[str, Any]]) -> None:
         """Buffer ``sensor``'s ``messages``, writing full batches as they fill."""
@@ -248,7 +251,7 @@ class LakeWriter:
         return written
 
     def _write_file(self, table: pa.Table, directory: Path, now_ms: int) -> Path:
-        name = f"part-{now_ms}-{uuid.uuid4().hex[:8]}.parquet"
+        name = f"part-{now_ms:013d}-{next(self._sequence) % 1_000_000:06d}-{uuid.uuid4().hex[:8]}.parquet"
         staging = self.root / ".tmp"
         staging.mkdir(parents=True, exist_ok=True)
         directory.mkdir(parents=True, exist_ok=True)
