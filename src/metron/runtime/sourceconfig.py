@@ -40,6 +40,7 @@ import difflib
 import os
 import re
 import ssl
+from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,9 +138,9 @@ class _Model(BaseModel):
 # Each entry builds its source, importing the source's module only then: validating
 # configs (metron config validate) should not load confluent-kafka.
 class _Entry(_Model):
+    @abstractmethod
     def build(self, context: BuildContext) -> Source | None:
         """The source this entry describes, not started (None: nothing to start)."""
-        raise NotImplementedError
 
 
 class FileEntry(_Entry):
