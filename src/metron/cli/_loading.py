@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KAFKA_OPTION",
+    "LOOKUP_DATA_DIR_OPTION",
     "LOOKUP_TOPIC_OPTION",
+    "QUIET_OPTION",
     "SHOW_BAD",
     "LoadTarget",
     "by_type",
@@ -42,6 +44,15 @@ KAFKA_OPTION = Annotated[
         " the records to the lookup topic, which workers follow, instead of the local lookup"
         " store.",
     ),
+]
+LOOKUP_DATA_DIR_OPTION = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
+    ),
+]
+QUIET_OPTION = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress display (the summary still prints).")
 ]
 LOOKUP_TOPIC_OPTION = Annotated[
     str, typer.Option("--lookup-topic", help="With --kafka: the compacted topic of lookup data.")

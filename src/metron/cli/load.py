@@ -13,7 +13,9 @@ import typer
 from metron import settings
 from metron.cli._loading import (
     KAFKA_OPTION,
+    LOOKUP_DATA_DIR_OPTION,
     LOOKUP_TOPIC_OPTION,
+    QUIET_OPTION,
     LoadTarget,
     by_type,
     progress_bar,
@@ -86,15 +88,8 @@ def flatfile_command(
             help="Config directory: global.json and enrichments/ (default: $METRON_CONFIG_DIR).",
         ),
     ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
-    ] = False,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
-        ),
-    ] = None,
+    quiet: QUIET_OPTION = False,
+    data_dir: LOOKUP_DATA_DIR_OPTION = None,
     kafka: KAFKA_OPTION = None,
     lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:
@@ -265,15 +260,8 @@ def asn_command(file: _DATABASE_FILE, data_dir: _DATA_DIR = None) -> None:
 @app.command("stix")
 def stix_command(
     files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles (JSON files).")],
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
-    ] = False,
+    data_dir: LOOKUP_DATA_DIR_OPTION = None,
+    quiet: QUIET_OPTION = False,
     kafka: KAFKA_OPTION = None,
     lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:

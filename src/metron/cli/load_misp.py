@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from metron.cli._loading import (
     KAFKA_OPTION,
+    LOOKUP_DATA_DIR_OPTION,
     LOOKUP_TOPIC_OPTION,
+    QUIET_OPTION,
     LoadTarget,
     by_type,
     progress_bar,
@@ -62,15 +63,8 @@ def misp_command(
             metavar="DATE",
         ),
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Data directory of the lookup store (default: $METRON_DATA_DIR)."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar (the summary still prints).")
-    ] = False,
+    data_dir: LOOKUP_DATA_DIR_OPTION = None,
+    quiet: QUIET_OPTION = False,
     kafka: KAFKA_OPTION = None,
     lookup_topic: LOOKUP_TOPIC_OPTION = DEFAULT_LOOKUP_TOPIC,
 ) -> None:

@@ -14,6 +14,7 @@ from metron import settings
 from metron.cli._loading import (
     KAFKA_OPTION,
     LOOKUP_TOPIC_OPTION,
+    QUIET_OPTION,
     LoadTarget,
     by_type,
     progress_bar,
@@ -128,9 +129,7 @@ def taxii_command(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for each answer.")
     ] = 30.0,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress display (the summary still prints).")
-    ] = False,
+    quiet: QUIET_OPTION = False,
     data_dir: Annotated[
         Path | None,
         typer.Option(
