@@ -398,3 +398,31 @@ def test_add_many_is_add_for_many() -> None:
 
     with pytest.raises(ValueError, match="must grow"):
         many.add_many([(5, "bro", {})])
+
+
+@pytest.mark.parametrize("batch", [3, 5, 7, 12])
+def test_add_many_in_batches_across_flushes_agrees_with_naive(
+    monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    import metron.search.engine as engine
+
+    # A flush in the middle of an add_many call must put each document in its own row.
+    monkeypatch.setattr(engine, "_BATCH", 5)
+    fast, naive = ColumnIndex(), NaiveIndex()
+    docs = [(i, "i", {"n": i, "name": f"d{i}", "even": i % 2 == 0}) for i in range(1, 58)]
+    for start in range(0, len(docs), batch):
+        fast.add_many(docs[start : start + batch])
+    for doc_id, index, doc in docs:
+        naive.add(doc_id, index, doc)
+    for query in (
+        Term("name", "d17"),
+        Term("n", "44"),
+        Range("n", "10", "20"),
+        Term("even", "true"),
+    ):
+        kwargs: dict[str, Any] = {
+            "sort": [SortField("n", "desc")],
+            "limit": 100,
+            "facets": ["name"],
+        }
+        assert fast.search(query, **kwargs) == naive.search(query, **kwargs), query

@@ -111,15 +111,17 @@ class ColumnIndex:
         self._ids.tail.extend(ids)
         self._index.tail.extend(index_codes)
         self._live.tail.extend(b"\x01" * len(docs))
+        base = self._rows - len(docs)  # the row of docs[0]
         at = 0
         while at < len(docs):
             room = _BATCH - len(self._pending)
             self._pending += [
                 doc if type(doc) is dict else dict(doc) for _, _, doc in docs[at : at + room]
             ]
-            at += room
+            at = min(at + room, len(docs))
             if len(self._pending) >= _BATCH:
-                self._flush()
+                # the pending documents end at docs[at - 1], not at the last row added
+                self._flush(end=base + at)
 
     def _set_rows(self, ids: Vec, index: Vec, live: Vec) -> None:
         """Per row: the document id, the index name's code, and whether it is live."""
@@ -129,15 +131,16 @@ class ColumnIndex:
         self._append_index = index.tail.append
         self._append_live = live.tail.append
 
-    def _flush(self) -> None:
-        """Move the pending documents into the columns."""
+    def _flush(self, end: int | None = None) -> None:
+        """Move the pending documents into the columns; they are the rows before ``end``
+        (default: the last rows added)."""
         pending = self._pending
         if not pending:
             return
         self._pending = []
         # Documents with the same keys (in the same order) are transposed at C speed.
         shapes: dict[tuple[Any, ...], tuple[list[int], list[Any]]] = {}
-        first = self._rows - len(pending)
+        first = (self._rows if end is None else end) - len(pending)
         for row, keys, doc in zip(count(first), map(tuple, pending), pending):
             group = shapes.get(keys)
             if group is None:
