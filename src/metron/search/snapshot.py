@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["read_snapshot", "write_snapshot"]
 
-FORMAT = 1
+#: 2: snapshots of format 1 may hold rows misplaced by add_many (fixed since); they are
+#: not read, so the index is rebuilt from the database.
+FORMAT = 2
 _PARTS = ("sd", "sc", "nd", "nv", "ni")
 
 
