@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from metron.search.column_match import compiled_regex, match_column, number_texts, sort_keys
-from metron.search.columns import TRUE, Column, Vec
+from metron.search.columns import LONG, TRUE, Column, Vec
 from metron.search.matching import field_pattern
 from metron.search.query import (
     Bool,
@@ -424,10 +426,43 @@ class ColumnIndex:
         col = self._cols.get(name)
         if col is None:
             return {}
+        counted = self._facet_strings(col, mask)
+        if counted is not None:
+            return counted
         _, texts, tids = self._pairs_text(col, mask)
         counts = np.bincount(tids, minlength=len(texts)).tolist()
         found = sorted(zip(texts, counts, strict=True), key=lambda item: (-item[1], item[0]))
         return {text: count for text, count in found if count}
+
+    @staticmethod
+    def _facet_strings(col: Column, mask: Mask) -> dict[str, int] | None:
+        """:meth:`_facet` of a column whose matched documents hold one string or boolean
+        each, counted and ordered in Arrow (a field of 50,000 addresses costs a few
+        milliseconds, not a Python sort); None for the other columns."""
+        if col.multi:
+            return None
+        nd = col.nd.view()
+        if len(nd) and mask[nd].any():
+            return None  # numbers among the values: the general path
+        sd = col.sd.view()
+        codes = col.sc.view()[mask[sd]] if len(sd) else np.zeros(0, dtype=np.int32)
+        if not len(codes):
+            return {}
+        per_code = np.bincount(codes)
+        present = np.flatnonzero(per_code)
+        try:
+            texts = col.dict.arrow().take(pa.array(present))
+        except (UnicodeError, pa.ArrowException):
+            return None  # a value Arrow cannot hold (a lone surrogate)
+        table = pa.table({"t": texts, "c": per_code[present]})
+        lengths = pc.binary_length(texts)
+        if col.dict.frozen or pc.max(lengths).as_py() > LONG:
+            # a text may hold several codes (see Dictionary): sum them
+            grouped = table.group_by("t").aggregate([("c", "sum")])
+            table = grouped.select(["t", "c_sum"]).rename_columns(["t", "c"])
+        order = pc.sort_indices(table, sort_keys=[("c", "descending"), ("t", "ascending")])
+        table = table.take(order)
+        return dict(zip(table["t"].to_pylist(), table["c"].to_pylist(), strict=True))
 
     def _group(
         self, mask: Mask, specs: Sequence[GroupSpec], score_field: str | None
