@@ -515,3 +515,9 @@ def test_map_literals_iterate_in_java_hashmap_order() -> None:
     # Java's HashMap orders "foo", "bar", "baz" by hash bucket: bar, foo, baz.
     assert list(ev("{'foo' : 1, 'bar' : 2, 'baz' : 3}")) == ["bar", "foo", "baz"]
     assert list(ev("{'b' : 1, 'a' : 2}")) == ["a", "b"]
+
+
+@pytest.mark.parametrize("literal", ["1" * 5000, "1" * 5000 + "L", "9" * 25, "-" + "9" * 25])
+def test_integer_literals_of_any_length_are_syntax_errors_when_out_of_range(literal: str) -> None:
+    with pytest.raises(StellarSyntaxError, match="literal out of range"):
+        ev(literal)

@@ -464,6 +464,9 @@ class _Parser:
     def number(self, tok: Token) -> object:
         text = tok.text
         kind = tok.kind
+        if kind in ("INT", "LONG") and len(text.lstrip("-0")) > 20:
+            # beyond any long (and beyond what int() converts without a limit)
+            self.fail(f"{'long' if kind == 'LONG' else 'integer'} literal out of range", token=tok)
         if kind == "INT":
             value = int(text)
             if not INT_MIN <= value <= INT_MAX:
