@@ -1,0 +1,1 @@
+"""The REST API and the analyst console (one FastAPI app)."""
