@@ -1,20 +1,24 @@
-"""The runtime's HTTP app served by a real HttpServer on a free port, fed to a fake
-pipeline that acks each batch at once, when the test says, or never; requests are real
-HTTP requests (httpx)."""
+"""The web app's runtime endpoints (HTTP ingest, metrics, status) served by a real
+HttpServer on a free port, fed to a fake pipeline that acks each batch at once, when the
+test says, or never; requests are real HTTP requests (httpx), authenticated as a user."""
 
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import argon2
 import httpx
 import pytest
 
 from metron.errors import MetronError
-from metron.runtime.http import HttpServer, create_app
+from metron.runtime.http import HttpServer
 from metron.runtime.sources.base import Ack
 from metron.runtime.sources.http import (
     AckTimeout,
@@ -23,9 +27,37 @@ from metron.runtime.sources.http import (
     IngestUnavailable,
     split_records,
 )
+from metron.search.store import AlertStore
+from metron.web.app import create_web_app
+from metron.web.auth import UserStore
+from metron.web.context import WebContext
 
 TIMEOUT = 5.0
 SENSORS = {"bro", "squid"}
+AUTH = ("ingest", "ingest-password")
+FAST_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def create_app(
+    *,
+    ingest: HttpIngestSource | None,
+    metrics_text: Callable[[], str],
+    status: Callable[[], dict[str, Any]],
+) -> Any:
+    """The web app over ``ingest``, with one user (:data:`AUTH`) and an empty store."""
+    data = Path(tempfile.mkdtemp(prefix="metron-http-"))
+    users = UserStore(data / "users.db", hasher=FAST_HASHER)
+    users.add_user(*AUTH)
+    context = WebContext(
+        config_dir=data / "config",
+        data_dir=data,
+        users=users,
+        store=AlertStore(data / "alerts"),
+        status=status,
+        metrics_text=metrics_text,
+        ingest=ingest,
+    )
+    return create_web_app(context)
 
 
 @dataclass
@@ -61,7 +93,7 @@ class Runtime:
         return f"http://127.0.0.1:{self.server.port}"
 
     def post(self, sensor: str, body: bytes) -> httpx.Response:
-        return httpx.post(f"{self.url}/ingest/{sensor}", content=body, timeout=TIMEOUT)
+        return httpx.post(f"{self.url}/ingest/{sensor}", content=body, auth=AUTH, timeout=TIMEOUT)
 
     def shutdown(self) -> None:
         self.stop.set()
@@ -136,7 +168,7 @@ def test_refused_requests_say_why(
     wait_running(runtime.source)
     response = runtime.post(sensor, body)
     assert response.status_code == status
-    assert message in response.json()["error"]
+    assert message in response.json()["message"]
     assert runtime.pipeline.batches == []
     assert runtime.source.stats.errors == 1
 
@@ -169,7 +201,7 @@ def test_an_ack_that_never_comes_is_a_504() -> None:
         wait_running(running.source)
         response = running.post("bro", b"x\ny\n")
         assert response.status_code == 504
-        assert "may still be" in response.json()["error"]
+        assert "may still be" in response.json()["message"]
         assert running.pipeline.batches == [("bro", [b"x", b"y"])]  # handed over all the same
     finally:
         running.shutdown()
@@ -187,7 +219,7 @@ def test_a_source_not_running_or_stopped_is_a_503() -> None:
         assert not running.thread.is_alive()
         response = running.post("bro", b"x\n")
         assert response.status_code == 503
-        assert "not running or is stopping" in response.json()["error"]
+        assert "not running or is stopping" in response.json()["message"]
     finally:
         running.shutdown()
 
@@ -209,13 +241,25 @@ def test_ingest_without_the_server() -> None:
 
 
 def test_metrics_status_and_health(runtime: Runtime) -> None:
-    metrics = httpx.get(f"{runtime.url}/metrics", timeout=TIMEOUT)
+    metrics = httpx.get(f"{runtime.url}/metrics", auth=AUTH, timeout=TIMEOUT)
     assert metrics.status_code == 200
     assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
     assert metrics.text == "metron_records_total 3\n"
-    status = httpx.get(f"{runtime.url}/api/v1/status", timeout=TIMEOUT)
+    status = httpx.get(f"{runtime.url}/api/v1/status", auth=AUTH, timeout=TIMEOUT)
     assert status.json() == {"sensors": {"bro": {"records": 3}}, "running": True}
     assert httpx.get(f"{runtime.url}/health", timeout=TIMEOUT).json() == {"status": "ok"}
+
+
+def test_ingest_and_metrics_need_credentials(runtime: Runtime) -> None:
+    for response in (
+        httpx.post(f"{runtime.url}/ingest/bro", content=b"1\n", timeout=TIMEOUT),
+        httpx.get(f"{runtime.url}/metrics", timeout=TIMEOUT),
+        httpx.get(f"{runtime.url}/api/v1/status", timeout=TIMEOUT),
+        httpx.get(f"{runtime.url}/metrics", auth=("ingest", "wrong-password"), timeout=TIMEOUT),
+    ):
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Basic")
+    assert runtime.pipeline.batches == []
 
 
 def test_an_app_without_ingest_answers_404_for_it() -> None:
@@ -224,9 +268,9 @@ def test_an_app_without_ingest_answers_404_for_it() -> None:
     server.start()
     try:
         url = f"http://127.0.0.1:{server.port}"
-        response = httpx.post(f"{url}/ingest/bro", content=b"x\n", timeout=TIMEOUT)
+        response = httpx.post(f"{url}/ingest/bro", content=b"x\n", auth=AUTH, timeout=TIMEOUT)
         assert response.status_code == 404
-        assert "not enabled" in response.json()["error"]
+        assert "not enabled" in response.json()["message"]
     finally:
         server.stop()
 

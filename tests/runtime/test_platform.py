@@ -307,21 +307,35 @@ def test_the_demo_gives_searchable_alerts_within_a_minute(tmp_path: Path) -> Non
 
 
 def test_http_ingest_answers_once_stored_and_metrics_are_served(home: Path) -> None:
-    import urllib.request
+    import httpx
 
     (home / "config" / "parsers").mkdir()
     (home / "config" / "parsers" / "bro.json").write_text('{"parserClassName": "bro"}')
     running = Running(home, "--workers", "1", http=True)
     status = running.wait_for(lambda s: bool(s["platform"].get("http_port")), "HTTP")
     base = f"http://127.0.0.1:{status['platform']['http_port']}"
+    # the first start made the administrator, with a password only its owner may read
+    secret = home / "data" / "initial-admin-password"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    auth = ("admin", secret.read_text().strip())
     body = "\n".join(zeek_lines(0, 100)).encode()
-    request = urllib.request.Request(f"{base}/ingest/bro", data=body, method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert json.loads(response.read()) == {"sensor": "bro", "accepted": 100}
+    refused = httpx.post(f"{base}/ingest/bro", content=body, timeout=60)
+    assert refused.status_code == 401
+    response = httpx.post(f"{base}/ingest/bro", content=body, auth=auth, timeout=60)
+    assert response.json() == {"sensor": "bro", "accepted": 100}
     assert len(stored(home)) == 100  # acked: stored (and in the lake)
-    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:
-        metrics = response.read().decode()
+    metrics = httpx.get(f"{base}/metrics", auth=auth, timeout=30).text
     assert 'metron_events_total{sensor="bro",stage="indexing",kind="out"}' in metrics
+    deadline = time.monotonic() + 30  # the search index follows the store within a second
+    while True:
+        search = httpx.post(
+            f"{base}/api/v1/search/search", json={"query": "*", "size": 1}, auth=auth, timeout=30
+        )
+        assert search.status_code == 200
+        if search.json()["total"] == 100 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert search.json()["total"] == 100
     assert running.stop() == 0
 
 
@@ -403,3 +417,33 @@ def test_syslog_over_udp_and_tcp_to_searchable_messages(home: Path) -> None:
     assert sorted(r["source"]["syslog.header.procId"] for r in found["results"]) == [
         str(100 + n) for n in range(10)
     ]
+
+
+def test_a_sensor_stopped_and_started_through_the_rest_api(home: Path) -> None:
+    import httpx
+
+    log = file_source(home)
+    running = Running(home, "--workers", "1", http=True)
+    status = running.wait_for(lambda s: bool(s["platform"].get("http_port")), "HTTP")
+    base = f"http://127.0.0.1:{status['platform']['http_port']}/api/v1/storm"
+    auth = ("admin", (home / "data" / "initial-admin-password").read_text().strip())
+    append(log, zeek_lines(0, 50))
+    running.wait_for(lambda s: running.indexed(s) == 50, "the first 50")
+    assert httpx.get(f"{base}/bro", auth=auth, timeout=30).json()["status"] == "ACTIVE"
+
+    stopped = httpx.get(f"{base}/parser/stop/bro", auth=auth, timeout=30).json()
+    assert stopped == {"status": "SUCCESS", "message": "STOPPED"}
+    running.wait_for(
+        lambda s: s["platform"]["sensors"]["bro"] == {"state": "KILLED", "running": False},
+        "bro stopped",
+    )
+    assert httpx.get(f"{base}/bro", auth=auth, timeout=30).json()["status"] == "KILLED"
+    append(log, zeek_lines(50, 50))
+    time.sleep(2)  # a stopped sensor reads nothing
+    assert running.indexed(running.status() or {}) == 50
+
+    started = httpx.get(f"{base}/parser/start/bro", auth=auth, timeout=30).json()
+    assert started == {"status": "SUCCESS", "message": "STARTED"}
+    running.wait_for(lambda s: running.indexed(s) == 100, "the rest, read from where it stopped")
+    assert running.stop() == 0
+    assert len(stored(home)) == 100

@@ -14,7 +14,9 @@ from metron.cli import load_misp, load_taxii
 from metron.cli import parse as parse_cli
 from metron.cli import run as run_cli
 from metron.cli import search as search_cli
+from metron.cli import serve as serve_cli
 from metron.cli import stellar as stellar_cli
+from metron.cli import user as user_cli
 from metron.cli import worker as worker_cli
 from metron.cli.status import status_command
 from metron.errors import MetronError
@@ -42,6 +44,8 @@ app.add_typer(search_cli.alert_app, name="alert")
 app.add_typer(search_cli.metaalert_app, name="metaalert")
 app.add_typer(config_cli.app, name="config")
 app.command("run")(run_cli.run_command)
+app.command("serve")(serve_cli.serve_command)
+app.add_typer(user_cli.app, name="user")
 app.command("status")(status_command)
 app.add_typer(worker_cli.app, name="worker")
 

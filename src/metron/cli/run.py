@@ -32,13 +32,17 @@ def run_command(
         ),
     ] = False,
     host: Annotated[
-        str, typer.Option("--host", help="Address of the HTTP endpoints (ingest, metrics).")
+        str,
+        typer.Option(
+            "--host", help="Address of the console, the REST API, HTTP ingest and /metrics."
+        ),
     ] = "127.0.0.1",
     port: Annotated[
         int, typer.Option("--port", help="Port of the HTTP endpoints (0: any).")
     ] = 8080,
     no_http: Annotated[
-        bool, typer.Option("--no-http", help="Serve no HTTP endpoints (no HTTP ingest).")
+        bool,
+        typer.Option("--no-http", help="Serve no HTTP (no console, REST API or HTTP ingest)."),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
@@ -82,8 +86,15 @@ def _announce(platform: Platform) -> None:
         err=True,
     )
     if platform.http_port is not None and platform.http_address is not None:
-        base = f"http://{platform.http_address[0]}:{platform.http_port}"
-        typer.echo(f"metron: POST {base}/ingest/<sensor>, metrics {base}/metrics", err=True)
+        from metron.cli.serve import announce_web
+
+        announce_web(
+            platform.http_address[0],
+            platform.http_port,
+            platform.http_tls,
+            platform.first_admin_password,
+            platform.data_dir,
+        )
     typer.echo(
         "metron: 'metron status' shows the flow, 'metron search' the alerts; Ctrl-C stops", err=True
     )

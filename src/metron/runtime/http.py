@@ -1,13 +1,9 @@
-"""The runtime's web app, and the server that runs it beside the pipeline.
+"""The server that runs the web app (:mod:`metron.web.app`) beside the pipeline.
 
-:func:`create_app` builds the app from what it shows (so a test, or a later REST API and
-console, can build one from fakes): ``POST /ingest/<sensor>`` feeds the HTTP ingest source,
-``GET /metrics`` is the Prometheus text, ``GET /api/v1/status`` the runtime's status, and
-``GET /health`` answers while the process serves.  Errors are ``{"error": message}``.
-
-:class:`HttpServer` runs any ASGI app with uvicorn in a background thread.  The main thread
-keeps SIGTERM and SIGINT (it stops the pipeline, then the server), and uvicorn logs through
-:mod:`logging` at warning level, without access log unless asked.
+:class:`HttpServer` runs any ASGI app with uvicorn in a background thread, with TLS when
+given a certificate and key.  The main thread keeps SIGTERM and SIGINT (it stops the
+pipeline, then the server), and uvicorn logs through :mod:`logging` at warning level,
+without access log unless asked.
 """
 
 from __future__ import annotations
@@ -17,88 +13,17 @@ import errno
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp
 
 from metron.errors import MetronError
-from metron.runtime.sources.http import HttpIngestSource, IngestError
 
-__all__ = ["METRICS_CONTENT_TYPE", "HttpServer", "create_app"]
+__all__ = ["HttpServer"]
 
 log = logging.getLogger(__name__)
-
-#: Prometheus' text exposition format.
-METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, but no more than ``limit`` bytes of it: a body too large is known to be
-    so without holding all of it in memory."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-    return b"".join(chunks)[:limit]
-
-
-def create_app(
-    *,
-    ingest: HttpIngestSource | None,
-    metrics_text: Callable[[], str],
-    status: Callable[[], dict[str, Any]],
-) -> FastAPI:
-    """The runtime's web app (see the module docstring); ``ingest`` None turns
-    ``/ingest`` off (404)."""
-    # No /docs or /redoc: they load their scripts from a CDN.
-    app = FastAPI(title="metron", docs_url=None, redoc_url=None)
-
-    @app.post("/ingest/{sensor}")
-    async def ingest_records(sensor: str, request: Request) -> JSONResponse:
-        """Records for ``sensor``, one per line; answered once they are stored."""
-        if ingest is None:
-            return _error(404, "HTTP ingest is not enabled in this runtime")
-        try:
-            # One byte over the limit is enough for the source to refuse the body.
-            body = await _read_body(request, ingest.max_bytes + 1)
-        except ClientDisconnect:
-            return _error(400, "the client went away before sending the whole body")
-        try:
-            # emit blocks under back-pressure and the ack wait blocks: not on the event loop
-            accepted = await run_in_threadpool(ingest.ingest, sensor, body, ingest.ack_timeout)
-        except IngestError as e:
-            return _error(e.status, str(e))
-        return JSONResponse({"sensor": sensor, "accepted": accepted})
-
-    @app.get("/metrics")
-    def metrics() -> PlainTextResponse:
-        """Prometheus metrics."""
-        return PlainTextResponse(metrics_text(), media_type=METRICS_CONTENT_TYPE)
-
-    @app.get("/api/v1/status")
-    def runtime_status() -> dict[str, Any]:
-        """The runtime's status: sensors, sources, stages."""
-        return status()
-
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        """Answers while the process serves."""
-        return {"status": "ok"}
-
-    return app
 
 
 class _Server(uvicorn.Server):
@@ -123,8 +48,23 @@ def _listen(host: str, port: int) -> socket.socket:
     of :meth:`HttpServer.start` and port 0 is known at once."""
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        return socket.create_server((host, port), family=family[0][0], backlog=2048)
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        # The protocol named (IPPROTO_TCP, not 0): asyncio turns Nagle's algorithm off only
+        # on connections whose socket says TCP, and with it on a response written in two
+        # parts waits out the client's delayed ACK (40 ms a request).
+        sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(address)
+            sock.listen(2048)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
     except OSError as e:
         hint = "; is another process listening there?" if e.errno == errno.EADDRINUSE else ""
         raise MetronError(f"cannot serve HTTP on {where}: {e.strerror or e}{hint}") from None
@@ -145,12 +85,15 @@ class HttpServer:
         port: int,
         access_log: bool = False,
         graceful_timeout: int = 10,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.app = app
         self.host = host
         self._port = port
         self.access_log = access_log
         self.graceful_timeout = graceful_timeout
+        #: (certificate file, key file), both PEM, or None for plain HTTP.
+        self.tls = tls
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
@@ -173,6 +116,8 @@ class HttpServer:
             log_level=logging.WARNING,
             access_log=self.access_log,
             timeout_graceful_shutdown=self.graceful_timeout,
+            ssl_certfile=str(self.tls[0]) if self.tls else None,
+            ssl_keyfile=str(self.tls[1]) if self.tls else None,
         )
         server = self._server = _Server(config)
         self._thread = threading.Thread(

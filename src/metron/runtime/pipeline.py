@@ -50,6 +50,7 @@ from typing import IO, Any
 from metron.config.store import canonical, read_directory, validate
 from metron.errors import ConfigError, MetronError
 from metron.runtime.configwatch import ConfigFollower
+from metron.runtime.control import ACTIVE, SensorControl
 from metron.runtime.ledger import Flight, Ledger
 from metron.runtime.metrics import Metrics, status_path, write_status
 from metron.runtime.sources.base import Ack, Emit, Source
@@ -117,6 +118,7 @@ class Platform:
         self.problems: deque[str] = deque(maxlen=20)
         self._start_error: str | None = None  # why a worker could not start
         self.http_port: int | None = None
+        self.http_tls = False
         self._stop = threading.Event()
         self._sources_stop = threading.Event()
         self._lock = threading.Lock()
@@ -128,8 +130,12 @@ class Platform:
         self._lock_file: IO[bytes] | None = None
         self._config: ConfigFollower | None = None
         self._http: Any = None
+        self._users: Any = None
         self._reader: Any = None
         self.tree: dict[str, Any] = {}
+        self.control = SensorControl(self.data_dir)
+        #: The password of the user ``admin`` made at the first start (none before).
+        self.first_admin_password: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -220,6 +226,9 @@ class Platform:
                 log.warning("%s: closing failed: %s", run.source.name, e)
         if self._http is not None:
             self._http.stop()
+        if self._users is not None:
+            self._users.close()
+            self._users = None
         if self._reader is not None:
             with contextlib.suppress(Exception):
                 self._reader.refresh()
@@ -352,6 +361,10 @@ class Platform:
     def _start_sources(self, sensor: str) -> None:
         from metron.runtime.sourceconfig import build_sources
 
+        state = self.control.state(sensor)
+        if state != ACTIVE:
+            log.info("%s: %s, its sources are not started", sensor, state)
+            return
         stop = threading.Event()
         try:
             sources = build_sources(
@@ -384,6 +397,22 @@ class Platform:
         thread = threading.Thread(target=run, name=source.name, daemon=True)
         self._runs.append(_SourceRun(source, thread, stop, sensor))
         thread.start()
+
+    def _sensor_running(self, sensor: str) -> bool:
+        return any(run.sensor == sensor and not run.stop.is_set() for run in self._runs)
+
+    def _apply_control(self) -> None:
+        """Start and stop sensors' sources as :attr:`control` says (see its module)."""
+        if not self.control.changed():
+            return
+        for sensor in parser_sensors(self.tree):
+            wanted = self.control.state(sensor) == ACTIVE
+            if wanted and not self._sensor_running(sensor):
+                log.info("%s: started", sensor)
+                self._start_sources(sensor)
+            elif not wanted and self._sensor_running(sensor):
+                log.info("%s: stopped (%s)", sensor, self.control.state(sensor))
+                self._stop_sources(sensor)
 
     def _stop_sources(self, sensor: str) -> None:
         for run in self._runs:
@@ -498,6 +527,7 @@ class Platform:
             try:
                 self._check_workers()
                 self._watch_config()
+                self._apply_control()
                 self._write_status()
             except Exception as e:
                 log.exception("monitor")
@@ -523,23 +553,40 @@ class Platform:
                 self.problems.append(f"search index: {type(e).__name__}: {e}")
 
     def _start_http(self) -> None:
+        """The REST API, the console, HTTP ingest and /metrics, over this platform."""
         if self.http_address is None:
             return
-        from metron.runtime.http import HttpServer, create_app
+        from metron.runtime.http import HttpServer
         from metron.runtime.metrics import prometheus_text
         from metron.runtime.sources.http import HttpIngestSource
+        from metron.web.app import create_web_app
+        from metron.web.auth import open_users
+        from metron.web.context import WebContext
+        from metron.web.server import first_admin, tls_files
 
+        global_config = self.tree.get("global") or {}
+        tls = tls_files(global_config, self.config_dir)
+        users = open_users(self.data_dir)
+        self.first_admin_password = first_admin(users, self.data_dir)
         ingest = HttpIngestSource(known=lambda sensor: sensor in parser_sensors(self.tree))
         self._start_source(ingest, None, self._sources_stop)
-        app = create_app(
-            ingest=ingest,
-            metrics_text=lambda: prometheus_text(self.status()),
+        context = WebContext(
+            config_dir=self.config_dir,
+            data_dir=self.data_dir,
+            users=users,
+            store=self._reader,
             status=self.status,
+            metrics_text=lambda: prometheus_text(self.status()),
+            ingest=ingest,
+            embedded=True,
+            secure_cookies=tls is not None,
         )
         host, port = self.http_address
-        self._http = HttpServer(app, host=host, port=port)
+        self._http = HttpServer(create_web_app(context), host=host, port=port, tls=tls)
+        self._users = users
         self._http.start()
         self.http_port = self._http.port
+        self.http_tls = tls is not None
 
     # ------------------------------------------------------------------ status
 
@@ -568,6 +615,13 @@ class Platform:
             "config_error": self._config.error if self._config is not None else None,
             "problems": list(self.problems),
             "http_port": self.http_port,
+            "sensors": {
+                sensor: {
+                    "state": self.control.state(sensor),
+                    "running": self._sensor_running(sensor),
+                }
+                for sensor in parser_sensors(self.tree)
+            },
         }
         return snapshot
 
