@@ -13,23 +13,46 @@ message field named ``sensor`` or ``dt`` is shadowed by the partition column.
 
 The SQL is the analyst's own and runs as written, with DuckDB's full dialect.  Only the
 views are built here, from quoted identifiers and escaped literals, never from that SQL.
+
+:meth:`Lake.query` trusts whoever writes the SQL (the CLI's user, who can read the files
+anyway).  SQL from further away (the web API) goes through :meth:`Lake.query_readonly` or
+:meth:`Lake.select_batches`: one SELECT only, stopped after ``limit`` rows and ``timeout``
+seconds, on a connection :meth:`Lake.lock_down` has shut off from every file but the lake's
+(no ``read_csv('/etc/passwd')``, ``COPY ... TO``, ``ATTACH``, ``INSTALL``; no setting can be
+changed back).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from metron.errors import MetronError
 
-__all__ = ["ALL_VIEW", "Lake", "quote_identifier", "quote_literal", "sensors"]
+__all__ = [
+    "ALL_VIEW",
+    "DEFAULT_LIMIT",
+    "DEFAULT_TIMEOUT",
+    "Lake",
+    "quote_identifier",
+    "quote_literal",
+    "sensors",
+]
 
 #: The view over every sensor's messages.
 ALL_VIEW = "messages"
+#: Rows :meth:`Lake.query_readonly` returns unless told otherwise.
+DEFAULT_LIMIT = 1_000
+#: Seconds a read-only query may run before it is stopped.
+DEFAULT_TIMEOUT = 60.0
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 _GLOB = re.compile(r"[*?\[\]{}]")
 
@@ -69,6 +92,7 @@ class Lake:
                 f"{self.root}: the lake directory's path may not contain * ? [ ] {{ }}"
             )
         self._connection = duckdb.connect(":memory:")
+        self._locked = False
         if threads is not None:
             self._connection.execute(f"SET threads = {int(threads)}")
         self.views: list[str] = []
@@ -121,16 +145,123 @@ class Lake:
                 return [], []
             columns = [d[0] for d in cursor.description]
             return columns, cursor.fetchall()
-        except duckdb.CatalogException as e:
+        except duckdb.Error as e:
+            raise self._failure(e) from None
+
+    def columns(self) -> dict[str, list[tuple[str, str]]]:
+        """Each view's columns as ``(name, DuckDB type)``, in the order of :attr:`views`."""
+        found: dict[str, list[tuple[str, str]]] = {view: [] for view in self.views}
+        rows = self._connection.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'main' ORDER BY ordinal_position"
+        ).fetchall()
+        for view, column, kind in rows:
+            if view in found:
+                found[view].append((column, kind))
+        return found
+
+    # ------------------------------------------------------------------ read-only
+
+    def lock_down(self) -> None:
+        """Shut this connection off from everything but reading the lake: no other file,
+        no network, no extension, and no setting changed from now on (this one included).
+        The views keep working, :meth:`refresh` too.  There is no way back."""
+        if self._locked:
+            return
+        lake = quote_literal(str(self.root.absolute()) + os.sep)
+        for statement in (
+            f"SET allowed_directories = [{lake}]",
+            "SET enable_external_access = false",
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            "SET lock_configuration = true",
+        ):
+            self._connection.execute(statement)
+        self._locked = True
+
+    def check_select(self, sql: str) -> None:
+        """Refuse ``sql`` (a :class:`MetronError`) unless it is one SELECT statement
+        (``SELECT``, ``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SUMMARIZE``...)."""
+        try:
+            statements = self._connection.extract_statements(sql)
+        except duckdb.Error as e:
+            raise MetronError(str(e)) from None
+        if not statements:
+            raise MetronError("no query: write one SELECT statement")
+        if len(statements) > 1:
+            raise MetronError(f"one query at a time: this SQL holds {len(statements)} statements")
+        kind = statements[0].type.name
+        if kind != "SELECT":
+            raise MetronError(f"only SELECT queries may run here, not a {kind} statement")
+
+    def select_batches(
+        self,
+        sql: str,
+        limit: int,
+        *,
+        batch_rows: int = 10_000,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> tuple[list[str], Iterator[list[tuple[Any, ...]]]]:
+        """Run one SELECT read-only (see :meth:`lock_down` and :meth:`check_select`): the
+        column names, and the first ``limit`` rows as they come, in lists of up to
+        ``batch_rows``.  The query is stopped after ``timeout`` seconds, reading included;
+        a mistake is a :class:`MetronError` (when reading, from the iterator)."""
+        self.lock_down()
+        self.check_select(sql)
+        expired = threading.Event()
+
+        def interrupt() -> None:
+            expired.set()
+            self._connection.interrupt()
+
+        timer = threading.Timer(timeout, interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            relation = self._connection.sql(sql)
+            reader = relation.limit(limit).to_arrow_reader(batch_rows)
+        except duckdb.Error as e:
+            timer.cancel()
+            raise self._failure(e, timeout if expired.is_set() else None) from None
+        return list(relation.columns), self._read(reader, timer, expired, timeout)
+
+    def _read(
+        self,
+        reader: pa.RecordBatchReader,
+        timer: threading.Timer,
+        expired: threading.Event,
+        timeout: float,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        try:
+            for batch in reader:
+                yield list(zip(*(column.to_pylist() for column in batch.columns), strict=True))
+        except (duckdb.Error, pa.ArrowException, OSError) as e:
+            # an error while streaming comes through Arrow as an OSError
+            raise self._failure(e, timeout if expired.is_set() else None) from None
+        finally:
+            timer.cancel()
+
+    def query_readonly(
+        self, sql: str, limit: int = DEFAULT_LIMIT, *, timeout: float = DEFAULT_TIMEOUT
+    ) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+        """:meth:`select_batches` gathered: the column names, the first ``limit`` rows, and
+        whether there were more."""
+        columns, batches = self.select_batches(sql, limit + 1, timeout=timeout)
+        rows = [row for batch in batches for row in batch]
+        return columns, rows[:limit], len(rows) > limit
+
+    def _failure(self, error: Exception, timeout: float | None = None) -> MetronError:
+        if timeout is not None:
+            return MetronError(f"the query ran longer than {timeout:g} s and was stopped")
+        if isinstance(error, duckdb.CatalogException):
             available = ", ".join(self.shown_views())
             hint = (
                 f"the lake's views: {available}"
                 if self.views
                 else f"the lake at {self.root} is empty: no views"
             )
-            raise MetronError(f"{e}\n({hint})") from None
-        except duckdb.Error as e:
-            raise MetronError(str(e)) from None
+            return MetronError(f"{error}\n({hint})")
+        return MetronError(str(error))
 
     def close(self) -> None:
         """Close the DuckDB connection."""

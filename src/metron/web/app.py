@@ -42,6 +42,7 @@ API_MODULES: tuple[str, ...] = (
     "alerts_ui",
     "storm",
     "kafka",
+    "hunt",
 )
 
 #: Prometheus' text exposition format.
@@ -147,6 +148,9 @@ def create_web_app(context: WebContext) -> FastAPI:
     for name in API_MODULES:
         module = importlib.import_module(f"metron.web.api.{name}")
         app.include_router(module.router)
+    from metron.web.console.routes import install_console
+
+    install_console(app)
     return app
 
 
