@@ -135,3 +135,33 @@ def test_nothing_buffered_writes_nothing(tmp_path: Path) -> None:
         writer.write("bro", [])
         assert writer.flush() == []
     assert files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        {"v": 2.5},  # int then float: double, as the whole batch
+        {"v": "text"},  # int then text: the whole batch's JSON-text column
+        {"v": True},  # int then bool: text too
+        {"v": None, "w": "new"},  # a new field, a null
+        {"v": 2**70},  # beyond int64: text
+        {"v": [1, 2]},  # a list: JSON text
+    ],
+)
+def test_a_batch_built_in_chunks_is_the_batch_built_whole(
+    monkeypatch: pytest.MonkeyPatch, later: dict[str, object]
+) -> None:
+    import metron.lake.writer as writer
+
+    monkeypatch.setattr(writer, "CHUNK", 3)
+    messages: list[dict[str, object]] = [
+        {"timestamp": 1_700_000_000_000 + i, "v": i, "s": f"s{i}"} for i in range(5)
+    ]
+    messages += [{"timestamp": 1_700_000_000_100 + i, **later} for i in range(4)]
+    if later == {"v": 2.5}:
+        messages.append({"v": None})  # a chunk of its own whose only field is null
+    whole = writer._table(messages)
+    chunked = writer._chunked_table(messages)
+    assert chunked.num_rows == len(messages)
+    assert chunked.schema == whole.schema
+    assert chunked.to_pylist() == whole.to_pylist()

