@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import typer
@@ -42,35 +41,6 @@ def lake_root(data_dir: Path | None) -> Path:
     return settings.data_dir(data_dir) / "lake"
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON can carry it: dates and times in ISO form, decimals as numbers."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, timedelta):
-        return str(value)
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex()
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    """A value as a table cell or CSV field: empty for NULL, JSON-style otherwise."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, dict, tuple)):
-        return orjson.dumps(value, default=_plain).decode()
-    plain = _plain(value)
-    return plain if isinstance(plain, str) else repr(plain)
-
-
 def hunt_command(
     sql: Annotated[
         str,
@@ -88,7 +58,7 @@ def hunt_command(
     config_dir: _CONFIG_DIR = None,
 ) -> None:
     """Query the data lake with SQL: a table on the terminal, or --json / --csv for tools."""
-    from metron.lake.hunt import Lake
+    from metron.lake.hunt import Lake, cell_text, plain_value
 
     if as_json and as_csv:
         raise MetronError("choose one of --json and --csv")
@@ -99,19 +69,19 @@ def hunt_command(
     out = sys.stdout
     if as_json:
         for row in rows:
-            out.write(orjson.dumps(dict(zip(columns, row)), default=_plain).decode() + "\n")
+            out.write(orjson.dumps(dict(zip(columns, row)), default=plain_value).decode() + "\n")
     elif as_csv:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_text(v) for v in row])
+            writer.writerow([cell_text(v) for v in row])
     else:
         from rich.console import Console
         from rich.table import Table
 
         table = Table(*columns, caption=f"{len(rows):,} rows")
         for row in rows:
-            table.add_row(*(_text(v) for v in row))
+            table.add_row(*(cell_text(v) for v in row))
         Console().print(table)
 
 

@@ -28,11 +28,14 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from metron.errors import MetronError
@@ -76,6 +79,37 @@ def sensors(root: Path) -> list[str]:
         if entry.is_dir() and any(entry.glob("dt=*/*.parquet")):
             found.append(entry.name.removeprefix("sensor="))
     return found
+
+
+def plain_value(value: Any) -> Any:
+    """A value as JSON can carry it: dates and times in ISO form, decimals as numbers,
+    bytes as hex, anything else as text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    return str(value)
+
+
+def cell_text(value: Any) -> str:
+    """A query result's value as a table cell or CSV field: empty for NULL, text as it is,
+    lists and structs as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | dict | tuple):
+        return orjson.dumps(value, default=plain_value, option=orjson.OPT_NON_STR_KEYS).decode()
+    plain = plain_value(value)
+    return plain if isinstance(plain, str) else repr(plain)
 
 
 class Lake:
@@ -164,12 +198,16 @@ class Lake:
 
     def lock_down(self) -> None:
         """Shut this connection off from everything but reading the lake: no other file,
-        no network, no extension, and no setting changed from now on (this one included).
+        no network, no extension, at most a quarter of the memory, and no setting changed
+        from now on (this one included).
         The views keep working, :meth:`refresh` too.  There is no way back."""
         if self._locked:
             return
         lake = quote_literal(str(self.root.absolute()) + os.sep)
+        # a quarter of the machine's memory (DuckDB would take 80%): the server lives on
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
         for statement in (
+            f"SET memory_limit = '{max(memory // 2**20, 256)}MB'",
             f"SET allowed_directories = [{lake}]",
             "SET enable_external_access = false",
             "SET autoinstall_known_extensions = false",

@@ -17,8 +17,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,12 +26,12 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from metron.errors import MetronError
-from metron.lake.hunt import DEFAULT_LIMIT, Lake
+from metron.lake.hunt import DEFAULT_LIMIT, Lake, cell_text, plain_value
 from metron.web.context import Ctx, WebContext
 from metron.web.errors import RestError
 from metron.web.security import CurrentUser
 
-__all__ = ["MAX_CSV_ROWS", "MAX_ROWS", "cell_text", "router"]
+__all__ = ["MAX_CSV_ROWS", "MAX_ROWS", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["hunt"])
 
@@ -54,34 +53,6 @@ class HuntRequest(BaseModel):
 class HuntCsvRequest(BaseModel):
     sql: str = Field(min_length=1, max_length=_MAX_SQL)
     limit: int = Field(MAX_CSV_ROWS, ge=1, le=MAX_CSV_ROWS)
-
-
-def _plain(value: Any) -> Any:
-    """A value JSON cannot carry as it is: decimals as numbers, the rest as text."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes | bytearray):
-        return value.hex()
-    return str(value)
-
-
-def cell_text(value: Any) -> str:
-    """A value as a CSV field: empty for NULL, text as it is, lists and structs as JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | dict | tuple):
-        return orjson.dumps(value, default=_plain, option=orjson.OPT_NON_STR_KEYS).decode()
-    if isinstance(value, timedelta | Decimal | bytes | bytearray):
-        return str(_plain(value))
-    return str(value)
 
 
 def _open(context: WebContext) -> Lake:
@@ -108,7 +79,7 @@ def hunt(body: HuntRequest, _: CurrentUser, context: Ctx) -> Response:
         "elapsedMs": round((time.perf_counter() - started) * 1000, 1),
     }
     return Response(
-        orjson.dumps(answer, default=_plain, option=orjson.OPT_NON_STR_KEYS),
+        orjson.dumps(answer, default=plain_value, option=orjson.OPT_NON_STR_KEYS),
         media_type="application/json",
     )
 
