@@ -18,3 +18,16 @@ def median_rate(fn: Callable[[], int], repeats: int) -> float:
         count = fn()
         rates.append(count / (time.perf_counter() - start))
     return statistics.median(rates)
+
+
+def p50_ms(action: Callable[[], object], repeat: int, warm: bool = True) -> float:
+    """Median milliseconds of ``action`` over ``repeat`` runs (after one unmeasured run
+    when ``warm``: the first of a kind builds caches)."""
+    if warm:
+        action()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)

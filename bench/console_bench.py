@@ -15,7 +15,6 @@ Run: `python bench/console_bench.py [--docs N] [--repeat R]` (default 1,000,000;
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 import argon2
 import httpx
 
+from _timing import p50_ms
 from metron.runtime.http import HttpServer
 from metron.search.store import AlertStore
 from metron.web.app import create_web_app
@@ -47,16 +47,6 @@ FACETED = {
     "size": 50,
     "facetFields": ["source.type", "ip_src_addr", "enrichments.geo.ip_dst_addr.country"],
 }
-
-
-def p50_ms(action: Callable[[], object], repeat: int) -> float:
-    action()  # warm: the first request of a kind builds caches
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

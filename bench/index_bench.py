@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from _timing import p50_ms
 from metron.lake.writer import LakeWriter
 from metron.search.store import AlertStore
 from search_bench import SELECTIVE_IP, documents, rss_mb
@@ -32,15 +31,6 @@ TARGET_INDEX = 50_000
 TARGET_UPDATES_S = 1.0
 TARGET_MB = 1000
 BATCH = 10_000
-
-
-def _p50_ms(query: Callable[[], object], runs: int = 15) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        query()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -77,10 +67,10 @@ def main() -> None:
             rate = n / (time.perf_counter() - start)
             store_mb = rss_mb() - base_mb
 
-            selective = _p50_ms(
-                lambda: store.search({"query": f'ip_src_addr:"{SELECTIVE_IP}"', "size": 10})
+            selective = p50_ms(
+                lambda: store.search({"query": f'ip_src_addr:"{SELECTIVE_IP}"', "size": 10}), 15
             )
-            faceted = _p50_ms(
+            faceted = p50_ms(
                 lambda: store.search(
                     {
                         "query": "source.type:bro OR source.type:snort",
@@ -92,7 +82,8 @@ def main() -> None:
                         "size": 25,
                         "facetFields": ["source.type", "enrichments.geo.ip_dst_addr.country"],
                     }
-                )
+                ),
+                15,
             )
             targets = [(d["guid"], d["source.type"]) for d in docs[: 1000 * 997 : 997]]
             start = time.perf_counter()

@@ -11,32 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from metron.search.store import AlertStore
 from metron.web.app import create_web_app
-from metron.web.auth import UserStore
-from metron.web.context import WebContext
-from web.support import ADMIN, ANALYST, FAST_HASHER, Web
+from web.support import Web, close_context, make_context
 
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[Web]:
-    config_dir = tmp_path / "config"
-    data_dir = tmp_path / "data"
-    config_dir.mkdir()
-    data_dir.mkdir()
-    users = UserStore(data_dir / "users.db", hasher=FAST_HASHER)
-    users.add_user(*ADMIN, role="ADMIN")
-    users.add_user(*ANALYST, role="USER")
-    store = AlertStore(data_dir / "alerts")
-    context = WebContext(
-        config_dir=config_dir,
-        data_dir=data_dir,
-        users=users,
-        store=store,
-        status=lambda: {"sensors": {}, "platform": {"workers": 0}},
-        metrics_text=lambda: "# no metrics\n",
-    )
+    context = make_context(tmp_path)
     with TestClient(create_web_app(context)) as client:
-        yield Web(client, context, config_dir, data_dir)
-    store.close()
-    users.close()
+        yield Web(client, context, context.config_dir, context.data_dir)
+    close_context(context)

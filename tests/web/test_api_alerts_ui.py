@@ -25,15 +25,8 @@ SETTINGS = "/api/v1/alerts/ui/settings"
 
 @pytest.fixture
 def alerts(web: Web) -> Web:
-    web.store.add_many([(a["source.type"], a) for a in ALERTS])
+    web.index(ALERTS)
     return web
-
-
-def _audit(web: Web, action: str) -> list[dict[str, Any]]:
-    response = web.client.get("/api/v1/audit", params={"action": action}, auth=ADMIN)
-    assert response.status_code == 200
-    entries: list[dict[str, Any]] = response.json()
-    return entries
 
 
 def _escalated(web: Web) -> list[str]:
@@ -64,7 +57,7 @@ def test_escalate_sets_the_status_and_stamps_user_and_time(alerts: Web) -> None:
     assert doc["metron_escalation_user"] == "analyst"
     assert before <= doc["metron_escalation_timestamp"] <= int(time.time() * 1000)
     assert _escalated(alerts) == ["g1", "g2"]
-    entries = _audit(alerts, "alert.escalate")
+    entries = alerts.audit("alert.escalate")
     assert sorted(e["target"] for e in entries) == ["bro/g1", "snort/g2"]
     assert all(e["user"] == "analyst" for e in entries)
     assert {e["before"]["guid"]: e["before"] for e in entries}["g1"] == ALERTS[0]
@@ -87,7 +80,7 @@ def test_escalate_changes_nothing_when_it_cannot_escalate_all(
     assert response.status_code == status
     assert response.json()["message"].startswith(message)
     assert _escalated(alerts) == []
-    assert _audit(alerts, "alert.escalate") == []
+    assert alerts.audit("alert.escalate") == []
 
 
 def test_escalate_is_503_and_changes_nothing_when_kafka_does_not_take_it(
@@ -101,7 +94,7 @@ def test_escalate_is_503_and_changes_nothing_when_kafka_does_not_take_it(
         "Kafka at 127.0.0.1:1 did not take the escalation on topic 'escalation'"
     )
     assert _escalated(alerts) == []
-    assert _audit(alerts, "alert.escalate") == []
+    assert alerts.audit("alert.escalate") == []
 
 
 @pytest.mark.kafka
@@ -171,12 +164,12 @@ def test_settings_are_created_replaced_listed_and_deleted(alerts: Web) -> None:
     assert deleted.status_code == 200
     assert alerts.client.get(SETTINGS, auth=ANALYST).status_code == 404
     assert alerts.client.delete(f"{SETTINGS}/analyst", auth=ADMIN).status_code == 404
-    saves = _audit(alerts, "settings.save")
+    saves = alerts.audit("settings.save")
     assert [(e["before"], e["after"]) for e in saves] == [
         ({**settings, "user": "analyst"}, mine),
         (None, {**settings, "user": "analyst"}),
     ]
-    (entry,) = _audit(alerts, "settings.delete")
+    (entry,) = alerts.audit("settings.delete")
     assert (entry["user"], entry["target"], entry["before"]) == ("admin", "analyst", mine)
 
 

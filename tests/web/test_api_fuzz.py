@@ -12,11 +12,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from metron.search.store import AlertStore
 from metron.web.app import create_web_app
-from metron.web.auth import UserStore
-from metron.web.context import WebContext
-from web.support import ADMIN, ANALYST, FAST_HASHER
+from web.support import ADMIN, ANALYST, make_context
 
 
 def _basic(user: tuple[str, str]) -> dict[str, str]:
@@ -26,25 +23,12 @@ def _basic(user: tuple[str, str]) -> dict[str, str]:
 def _app() -> FastAPI:
     """The app over a temporary directory with a few alerts (built once, at import:
     schemathesis reads the OpenAPI description when the tests are collected)."""
-    root = Path(tempfile.mkdtemp(prefix="metron-fuzz-"))
-    (root / "config").mkdir()
-    users = UserStore(root / "users.db", hasher=FAST_HASHER)
-    users.add_user(*ADMIN, role="ADMIN")
-    users.add_user(*ANALYST, role="USER")
-    store = AlertStore(root / "alerts")
+    context = make_context(Path(tempfile.mkdtemp(prefix="metron-fuzz-")))
     alerts = [
         {"guid": f"g{i}", "source.type": "bro", "timestamp": i, "ip_src_addr": "10.0.0.1"}
         for i in range(5)
     ]
-    store.add_many([("bro", alert) for alert in alerts])
-    context = WebContext(
-        config_dir=root / "config",
-        data_dir=root,
-        users=users,
-        store=store,
-        status=lambda: {"sensors": {}, "platform": {"workers": 0}},
-        metrics_text=str,
-    )
+    context.store.add_many([("bro", alert) for alert in alerts])
     return create_web_app(context)
 
 

@@ -18,15 +18,8 @@ ALERTS: list[dict[str, Any]] = [
 
 @pytest.fixture
 def alerts(web: Web) -> Web:
-    web.store.add_many([(a["source.type"], a) for a in ALERTS])
+    web.index(ALERTS)
     return web
-
-
-def _audit(web: Web, action: str) -> list[dict[str, Any]]:
-    response = web.client.get("/api/v1/audit", params={"action": action}, auth=ADMIN)
-    assert response.status_code == 200
-    entries: list[dict[str, Any]] = response.json()
-    return entries
 
 
 def _ids(web: Web) -> list[str]:
@@ -67,7 +60,7 @@ def test_create_answers_the_meta_alert_that_searches_then_find(alerts: Web) -> N
     assert all(a["metaalerts"] == [guid] for a in meta["metron_alert"])
     # its alerts are now found as the meta-alert
     assert _ids(alerts) == sorted([guid, "g2", "g4"])
-    (entry,) = _audit(alerts, "metaalert.create")
+    (entry,) = alerts.audit("metaalert.create")
     assert (entry["user"], entry["target"]) == ("analyst", f"metaalert/{guid}")
     assert (entry["before"], entry["after"]) == (None, meta)
 
@@ -99,7 +92,7 @@ def test_add_and_remove_alerts(alerts: Web) -> None:
     # adding it again changes nothing, and is not audited
     again = alerts.client.post("/api/v1/metaalert/add/alert", json=body, auth=ANALYST)
     assert again.json()["document"]["count"] == 3
-    (entry,) = _audit(alerts, "metaalert.add")
+    (entry,) = alerts.audit("metaalert.add")
     assert (entry["target"], entry["before"]["count"], entry["after"]["count"]) == (
         f"metaalert/{guid}",
         2,
@@ -109,7 +102,7 @@ def test_add_and_remove_alerts(alerts: Web) -> None:
     assert removed.status_code == 200, removed.text
     assert [a["guid"] for a in removed.json()["document"]["metron_alert"]] == ["g1", "g3"]
     assert _ids(alerts) == sorted([guid, "g2", "g4"])
-    (entry,) = _audit(alerts, "metaalert.remove")
+    (entry,) = alerts.audit("metaalert.remove")
     assert entry["user"] == "admin"
 
 
@@ -125,7 +118,7 @@ def test_a_meta_alert_is_never_emptied(alerts: Web) -> None:
         "Removing these alerts will result in an empty meta alert."
         "  Empty meta alerts are not allowed."
     )
-    assert _audit(alerts, "metaalert.remove") == []
+    assert alerts.audit("metaalert.remove") == []
 
 
 def test_an_inactive_meta_alert_releases_its_alerts(alerts: Web) -> None:
@@ -136,7 +129,7 @@ def test_an_inactive_meta_alert_releases_its_alerts(alerts: Web) -> None:
     assert response.json()["document"]["status"] == "inactive"
     assert _ids(alerts) == ["g1", "g2", "g3", "g4"]
     assert _by_alert(alerts, content=b"g1")["total"] == 0
-    (entry,) = _audit(alerts, "metaalert.status")
+    (entry,) = alerts.audit("metaalert.status")
     assert (entry["before"]["status"], entry["after"]["status"]) == ("active", "inactive")
     back = alerts.client.post(f"/api/v1/metaalert/update/status/{guid}/active", auth=ANALYST)
     assert back.json()["document"]["status"] == "active"

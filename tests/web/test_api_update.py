@@ -24,15 +24,8 @@ ALERTS: list[dict[str, Any]] = [
 
 @pytest.fixture
 def alerts(web: Web) -> Web:
-    web.store.add_many([(a["source.type"], a) for a in ALERTS])
+    web.index(ALERTS)
     return web
-
-
-def _audit(web: Web, action: str) -> list[dict[str, Any]]:
-    response = web.client.get("/api/v1/audit", params={"action": action}, auth=ADMIN)
-    assert response.status_code == 200
-    entries: list[dict[str, Any]] = response.json()
-    return entries
 
 
 def _total(web: Web, query: str) -> int:
@@ -66,7 +59,7 @@ def test_patch_answers_the_document_and_a_search_sees_it_at_once(alerts: Web) ->
     assert isinstance(answer["timestamp"], int)
     assert _total(alerts, "alert_status:ESCALATE") == 1
     assert _total(alerts, 'ip_src_addr:"10.0.0.1"') == 1
-    (entry,) = _audit(alerts, "alert.patch")
+    (entry,) = alerts.audit("alert.patch")
     assert (entry["user"], entry["target"]) == ("analyst", "bro/g1")
     assert (entry["before"], entry["after"]) == (ALERTS[0], expected)
     assert entry["remote"] == "testclient"
@@ -75,7 +68,7 @@ def test_patch_answers_the_document_and_a_search_sees_it_at_once(alerts: Web) ->
 def test_a_patch_that_changes_nothing_is_not_audited(alerts: Web) -> None:
     ops = [{"op": "replace", "path": "/ip_src_addr", "value": "10.0.0.1"}]
     assert _patch(alerts, "g1", "bro", ops).status_code == 200
-    assert _audit(alerts, "alert.patch") == []
+    assert alerts.audit("alert.patch") == []
 
 
 def test_a_patch_of_a_missing_alert_is_404_and_a_bad_patch_400(alerts: Web) -> None:
@@ -89,7 +82,7 @@ def test_a_patch_of_a_missing_alert_is_404_and_a_bad_patch_400(alerts: Web) -> N
     unnamed = alerts.client.patch("/api/v1/update/patch", json={"patch": ops}, auth=ANALYST)
     assert unnamed.status_code == 400
     assert unnamed.json()["field"] == "guid"
-    assert _audit(alerts, "alert.patch") == []
+    assert alerts.audit("alert.patch") == []
 
 
 def test_replace_swaps_the_whole_document(alerts: Web) -> None:
@@ -102,7 +95,7 @@ def test_replace_swaps_the_whole_document(alerts: Web) -> None:
     expected = {"timestamp": 5, "note": "x", "guid": "g2", "source.type": "bro"}
     assert response.json()["document"] == expected
     assert _total(alerts, "note:x") == 1
-    (entry,) = _audit(alerts, "alert.replace")
+    (entry,) = alerts.audit("alert.replace")
     assert (entry["target"], entry["before"], entry["after"]) == ("bro/g2", ALERTS[1], expected)
     missing = alerts.client.post(
         "/api/v1/update/replace",
@@ -137,8 +130,8 @@ def test_comments_are_added_as_the_user_and_removed(alerts: Web) -> None:
         "/api/v1/search/findOne", json={"guid": "g1", "sensorType": "bro"}, auth=ANALYST
     )
     assert found.json()["comments"] == [theirs]
-    assert [e["user"] for e in _audit(alerts, "alert.comment.add")] == ["admin", "analyst"]
-    (entry,) = _audit(alerts, "alert.comment.remove")
+    assert [e["user"] for e in alerts.audit("alert.comment.add")] == ["admin", "analyst"]
+    (entry,) = alerts.audit("alert.comment.remove")
     assert entry["before"]["comments"] == [mine, theirs]
     assert entry["after"]["comments"] == [theirs]
 
@@ -168,7 +161,7 @@ def test_status_sets_alert_status(alerts: Web) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["document"]["alert_status"] == "DISMISS"
     assert _total(alerts, "alert_status:DISMISS") == 1
-    (entry,) = _audit(alerts, "alert.status")
+    (entry,) = alerts.audit("alert.status")
     assert (entry["user"], entry["target"]) == ("analyst", "bro/g2")
     assert entry["after"]["alert_status"] == "DISMISS"
 
@@ -188,7 +181,7 @@ def test_status_refuses_what_it_cannot_do(
     response = alerts.client.post("/api/v1/update/status", json=body, auth=ANALYST)
     assert response.status_code == status
     assert response.json().get("field") == field
-    assert _audit(alerts, "alert.status") == []
+    assert alerts.audit("alert.status") == []
 
 
 def test_bulk_status_counts_the_alerts_it_changed(alerts: Web) -> None:
@@ -208,7 +201,7 @@ def test_bulk_status_counts_the_alerts_it_changed(alerts: Web) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == 2
     assert _total(alerts, "alert_status:OPEN") == 3
-    assert sorted(e["target"] for e in _audit(alerts, "alert.status")) == ["bro/g1", "bro/g2"]
+    assert sorted(e["target"] for e in alerts.audit("alert.status")) == ["bro/g1", "bro/g2"]
 
 
 def test_bulk_status_changes_nothing_when_an_alert_is_missing(alerts: Web) -> None:

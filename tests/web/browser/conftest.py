@@ -17,9 +17,8 @@ import pytest
 from metron.runtime.http import HttpServer
 from metron.search.store import AlertStore
 from metron.web.app import create_web_app
-from metron.web.auth import UserStore
 from metron.web.context import WebContext
-from web.support import ADMIN, ANALYST, FAST_HASHER
+from web.support import close_context, make_context
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -91,31 +90,15 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[Console]:
-    data_dir = tmp_path / "data"
-    config_dir = tmp_path / "config"
-    data_dir.mkdir()
-    config_dir.mkdir()
-    users = UserStore(data_dir / "users.db", hasher=FAST_HASHER)
-    users.add_user(*ADMIN, role="ADMIN")
-    users.add_user(*ANALYST, role="USER")
-    store = AlertStore(data_dir / "alerts")
-    store.add_many([(a["source.type"], a) for a in sample_alerts(int(time.time() * 1000))])
-    context = WebContext(
-        config_dir=config_dir,
-        data_dir=data_dir,
-        users=users,
-        store=store,
-        status=lambda: {"sensors": {}, "platform": {"workers": 0}},
-        metrics_text=lambda: "# no metrics\n",
-    )
+    context = make_context(tmp_path)
+    context.store.add_many([(a["source.type"], a) for a in sample_alerts(int(time.time() * 1000))])
     server = HttpServer(create_web_app(context), host="127.0.0.1", port=0)
     server.start()
     try:
         yield Console(f"http://127.0.0.1:{server.port}", context)
     finally:
         server.stop()
-        store.close()
-        users.close()
+        close_context(context)
 
 
 @pytest.fixture

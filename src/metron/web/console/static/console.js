@@ -40,6 +40,8 @@
     if (!response.ok) {
       const error = new Error((data && data.message) || `${response.status} ${response.statusText}`);
       error.status = response.status;
+      // the API's error body (with .problems when it lists several)
+      error.data = data && typeof data === "object" ? data : {};
       throw error;
     }
     return data;
@@ -64,6 +66,10 @@
     clearTimeout(notify.timer);
     notify.timer = setTimeout(() => toast.classList.remove("visible"), kind === "error" ? 10000 : 4000);
   }
+
+  // What the pages' own scripts (tools.js) share with this one.
+  const headers = { ...CONSOLE_HEADERS, "X-CSRF-Token": csrf };
+  window.MetronConsole = { api, notify, headers };
 
   async function run(what, action) {
     try {

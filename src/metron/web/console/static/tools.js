@@ -6,46 +6,10 @@
 
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
-  const csrf = $('meta[name="csrf-token"]')?.content || "";
-  const HEADERS = { "X-Requested-With": "metron-console", "X-CSRF-Token": csrf };
-
-  // ------------------------------------------------------------------ helpers
-
-  // A REST call: the parsed answer, or an Error carrying .status and .data (the API's
-  // error body, with .problems when it lists several).
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: "same-origin",
-      headers: { ...HEADERS, "Content-Type": "application/json", Accept: "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = text;
-    }
-    if (!response.ok) {
-      if (response.status === 401) location.reload(); // the session ended
-      const error = new Error((data && data.message) || `${response.status} ${response.statusText}`);
-      error.status = response.status;
-      error.data = data && typeof data === "object" ? data : {};
-      throw error;
-    }
-    return data;
-  }
-
-  function notify(message, kind = "info") {
-    const toast = $("#toast");
-    if (!toast) return;
-    toast.textContent = message;
-    toast.dataset.kind = kind;
-    toast.classList.add("visible");
-    clearTimeout(notify.timer);
-    notify.timer = setTimeout(() => toast.classList.remove("visible"), kind === "error" ? 10000 : 4000);
-  }
+  // console.js (loaded first on every page) makes the REST calls and the notices: an
+  // Error from api() carries .status and .data (the API's error body, with .problems).
+  // HEADERS: what a fetch of our own sends (the console's marker and the CSRF token).
+  const { api, notify, headers: HEADERS } = window.MetronConsole;
 
   // el("li", {class: "x", dataset: {a: "1"}}, "text", child...)
   function el(tag, attributes = {}, ...children) {
