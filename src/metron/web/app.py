@@ -161,6 +161,23 @@ def _openapi(app: FastAPI) -> None:
 
     app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
 
+    base = app.openapi
+
+    def described() -> dict[str, Any]:
+        """The OpenAPI description, naming the two ways a script authenticates (so that
+        the Swagger UI's Authorize button offers them)."""
+        first = app.openapi_schema is None
+        schema = base()  # made once, then kept by FastAPI
+        if first:
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "basic": {"type": "http", "scheme": "basic"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "an API token"},
+            }
+            schema["security"] = [{"basic": []}, {"bearer": []}]
+        return schema
+
+    app.openapi = described  # type: ignore[method-assign]
+
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(_: CurrentUser) -> JSONResponse:
         return JSONResponse(app.openapi())
