@@ -48,7 +48,7 @@ def start(home: Path) -> tuple[subprocess.Popen[str], str]:
     )
     assert process.stderr is not None
     for line in process.stderr:
-        found = re.search(r"console (https?://[^ ]+?)/ ", line)
+        found = re.search(r"console at (https?://\S+?)/ ", line)
         if found:
             return process, found.group(1)
     raise SystemExit("metron run --demo did not start")

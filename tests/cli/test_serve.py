@@ -35,7 +35,7 @@ def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
         if not line:
             break
         lines.append(line)
-        found = re.search(r"console (https?://[^ ]+?)/ ", line)
+        found = re.search(r"console at (https?://\S+?)/ ", line)
         if found:
             return process, found.group(1)
     process.kill()

@@ -91,7 +91,7 @@ def announce_web(host: str, port: int, tls: bool, password: str | None, data_dir
     """Where the console and the API are, and the first administrator's password."""
     shown = f"[{host}]" if ":" in host else host
     base = f"{'https' if tls else 'http'}://{shown}:{port}"
-    typer.echo(f"metron: console {base}/ , REST API {base}/api/v1 (OpenAPI {base}/docs)", err=True)
+    typer.echo(f"metron: console at {base}/ (REST API under /api/v1, OpenAPI at /docs)", err=True)
     if password is not None:
         from metron.web.server import FIRST_ADMIN, initial_password_path
 
