@@ -132,6 +132,7 @@ def test_tls_from_the_global_config_serves_https_with_secure_cookies(tmp_path: P
                 f"{base}/api/v1/login", json={"username": "admin", "password": password}
             )
             assert login.status_code == 200
+            assert login.headers["strict-transport-security"] == "max-age=31536000"
             cookie = login.headers["set-cookie"].lower()
             assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
         with pytest.raises(httpx.HTTPError):  # plain HTTP is not spoken

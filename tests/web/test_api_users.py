@@ -107,6 +107,7 @@ def test_login_sets_a_session_whose_changes_need_the_csrf_token(web: Web) -> Non
     assert body["user"] == "analyst" and body["roles"] == ["ROLE_USER"]
     cookie = login.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    assert "strict-transport-security" not in login.headers  # plain HTTP here
     assert client.get("/api/v1/user").text == "analyst"  # the cookie alone reads
     refused = client.post("/api/v1/user/token", json={})
     assert refused.status_code == 403 and refused.json()["field"] == "X-CSRF-Token"

@@ -92,6 +92,13 @@ def create_web_app(context: WebContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    if context.secure_cookies:  # served over TLS: browsers keep to HTTPS from now on
+
+        @app.middleware("http")
+        async def strict_transport(request: Request, call_next: Any) -> Response:
+            response: Response = await call_next(request)
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+            return response
 
     @app.get("/health", tags=["runtime"])
     def health() -> dict[str, str]:
