@@ -14,16 +14,16 @@ from __future__ import annotations
 import argparse
 import gc
 import random
-import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from _timing import p50_ms
 from metron.search.engine import ColumnIndex
 from metron.search.query import STAR, Bool, GroupSpec, MatchAll, Range, SortField, Term, Wildcard
 
@@ -97,15 +97,6 @@ def documents(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
         yield doc
 
 
-def median_ms(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
-
-
 def line(name: str, value: str, target: str, floor: str) -> None:
     print(f"{name:<44} {value:>14}   target {target:<14} floor {floor}")
 
@@ -154,11 +145,11 @@ def main() -> None:
     line("RSS growth for the index", f"{grown:,.0f} MB", "< 1,000 MB", "-")
 
     column = np.arange(count, dtype=np.int32)
-    scan = median_ms(lambda: np.flatnonzero(column == 12345), args.repeat)
+    scan = p50_ms(lambda: np.flatnonzero(column == 12345), args.repeat)
 
     selective = Term("ip_src_addr", SELECTIVE_IP)
     hits = index.search(selective)
-    ms = median_ms(lambda: index.search(selective), args.repeat)
+    ms = p50_ms(lambda: index.search(selective), args.repeat)
     line(
         f"selective term ({hits.total} hits), p50",
         f"{ms:.1f} ms",
@@ -175,8 +166,8 @@ def main() -> None:
 
     total = index.search(query, limit=0).total
     floor_keys = np.random.default_rng(1).random(total)
-    floor = median_ms(lambda: np.argsort(floor_keys), 5)
-    ms = median_ms(sorted_page, args.repeat)
+    floor = p50_ms(lambda: np.argsort(floor_keys), 5)
+    ms = p50_ms(sorted_page, args.repeat)
     line(
         f"2-field sort + page + 2 facets ({total:,} hits)",
         f"{ms:.1f} ms",
@@ -193,16 +184,16 @@ def main() -> None:
         "CIDR 10.1.0.0/16": Term("ip_src_addr", "10.1.0.0/16"),
     }
     for name, node in others.items():
-        ms = median_ms(lambda node=node: index.search(node, sort=[SortField("timestamp")]), 5)
+        ms = p50_ms(lambda node=node: index.search(node, sort=[SortField("timestamp")]), 5)
         line(f"{name}, p50", f"{ms:.1f} ms", "-", "-")
 
     groups = [GroupSpec("source.type"), GroupSpec("enrichments.geo.ip_dst_addr.country")]
-    ms = median_ms(lambda: index.group(query, groups, score_field="threat.triage.score"), 5)
+    ms = p50_ms(lambda: index.group(query, groups, score_field="threat.triage.score"), 5)
     line("group sensor > country with score, p50", f"{ms:.0f} ms", "-", "-")
     began = time.perf_counter()
     index.fields()
     line("fields(), first call", f"{(time.perf_counter() - began) * 1000:.0f} ms", "-", "-")
-    ms = median_ms(index.fields, 3)
+    ms = p50_ms(index.fields, 3)
     line("fields(), p50", f"{ms:.0f} ms", "-", "-")
 
     fresh = documents(1000, seed=99)

@@ -111,6 +111,30 @@ class Running:
         return code
 
 
+def run_to_the_end(home: Path) -> subprocess.CompletedProcess[str]:
+    """``metron run`` over ``home`` as a command that is expected to exit by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "metron.cli.main", "run", "--no-http"],
+        env={
+            **os.environ,
+            "METRON_CONFIG_DIR": str(home / "config"),
+            "METRON_DATA_DIR": str(home / "data"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def serving(home: Path) -> tuple[Running, str, tuple[str, str]]:
+    """A platform with its HTTP server (one worker): it, its base URL and the first
+    administrator's credentials."""
+    running = Running(home, "--workers", "1", http=True)
+    status = running.wait_for(lambda s: bool(s["platform"].get("http_port")), "HTTP")
+    password = (home / "data" / "initial-admin-password").read_text().strip()
+    return running, f"http://127.0.0.1:{status['platform']['http_port']}", ("admin", password)
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Path]:
     (tmp_path / "config" / "sources").mkdir(parents=True)
@@ -311,13 +335,9 @@ def test_http_ingest_answers_once_stored_and_metrics_are_served(home: Path) -> N
 
     (home / "config" / "parsers").mkdir()
     (home / "config" / "parsers" / "bro.json").write_text('{"parserClassName": "bro"}')
-    running = Running(home, "--workers", "1", http=True)
-    status = running.wait_for(lambda s: bool(s["platform"].get("http_port")), "HTTP")
-    base = f"http://127.0.0.1:{status['platform']['http_port']}"
+    running, base, auth = serving(home)
     # the first start made the administrator, with a password only its owner may read
-    secret = home / "data" / "initial-admin-password"
-    assert secret.stat().st_mode & 0o777 == 0o600
-    auth = ("admin", secret.read_text().strip())
+    assert (home / "data" / "initial-admin-password").stat().st_mode & 0o777 == 0o600
     body = "\n".join(zeek_lines(0, 100)).encode()
     refused = httpx.post(f"{base}/ingest/bro", content=body, timeout=60)
     assert refused.status_code == 401
@@ -345,17 +365,7 @@ def test_a_second_platform_on_the_same_data_is_refused_and_leaves_the_first_alon
     file_source(home)
     running = Running(home, "--workers", "1")
     running.wait_for(lambda s: True, "the first platform")
-    second = subprocess.run(
-        [sys.executable, "-m", "metron.cli.main", "run", "--no-http"],
-        env={
-            **os.environ,
-            "METRON_CONFIG_DIR": str(home / "config"),
-            "METRON_DATA_DIR": str(home / "data"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    second = run_to_the_end(home)
     assert second.returncode == 1
     assert "another 'metron run' is using the data directory" in second.stderr
     assert "Traceback" not in second.stderr
@@ -367,17 +377,7 @@ def test_a_second_platform_on_the_same_data_is_refused_and_leaves_the_first_alon
 def test_a_bad_config_at_start_is_named_and_nothing_runs(home: Path) -> None:
     (home / "config" / "parsers").mkdir()
     (home / "config" / "parsers" / "bro.json").write_text('{"parserClassName": "nosuch"}')
-    done = subprocess.run(
-        [sys.executable, "-m", "metron.cli.main", "run", "--no-http"],
-        env={
-            **os.environ,
-            "METRON_CONFIG_DIR": str(home / "config"),
-            "METRON_DATA_DIR": str(home / "data"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    done = run_to_the_end(home)
     assert done.returncode == 1
     assert "parsers/bro" in done.stderr and "nosuch" in done.stderr
     assert "Traceback" not in done.stderr
@@ -423,10 +423,8 @@ def test_a_sensor_stopped_and_started_through_the_rest_api(home: Path) -> None:
     import httpx
 
     log = file_source(home)
-    running = Running(home, "--workers", "1", http=True)
-    status = running.wait_for(lambda s: bool(s["platform"].get("http_port")), "HTTP")
-    base = f"http://127.0.0.1:{status['platform']['http_port']}/api/v1/storm"
-    auth = ("admin", (home / "data" / "initial-admin-password").read_text().strip())
+    running, url, auth = serving(home)
+    base = f"{url}/api/v1/storm"
     append(log, zeek_lines(0, 50))
     running.wait_for(lambda s: running.indexed(s) == 50, "the first 50")
     assert httpx.get(f"{base}/bro", auth=auth, timeout=30).json()["status"] == "ACTIVE"
