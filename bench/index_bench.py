@@ -18,12 +18,12 @@ import gc
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from _timing import p50_ms
 from metron.lake.writer import LakeWriter
+from metron.runtime.allocator import tune_allocator
 from metron.search.store import AlertStore
 from search_bench import SELECTIVE_IP, documents, rss_mb
 
@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 documents")
     args = parser.parse_args()
     n = 100_000 if args.quick else args.docs
+    tune_allocator()  # as the metron command does
     docs = list(documents(n))
     lines = [orjson.dumps(doc) for doc in docs]  # what `metron index` reads
     gc.collect()
@@ -58,11 +59,11 @@ def main() -> None:
             for i in range(0, n, BATCH):
                 batch = docs[i : i + BATCH]
                 store.add_many(((d["source.type"], d) for d in batch), lines[i : i + BATCH])
-                by_sensor: dict[str, list[dict[str, Any]]] = {}
-                for d in batch:
-                    by_sensor.setdefault(d["source.type"], []).append(d)
-                for sensor, messages in by_sensor.items():
-                    lake.write(sensor, messages)
+                by_sensor: dict[str, list[bytes]] = {}
+                for d, line in zip(batch, lines[i : i + BATCH]):
+                    by_sensor.setdefault(d["source.type"], []).append(line)
+                for sensor, texts in by_sensor.items():
+                    lake.write_lines(sensor, texts)
             lake.flush()
             rate = n / (time.perf_counter() - start)
             store_mb = rss_mb() - base_mb

@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metron.errors import MetronError
 from metron.lake.writer import LakeWriter, check_sensor
@@ -165,3 +167,76 @@ def test_a_batch_built_in_chunks_is_the_batch_built_whole(
     assert chunked.num_rows == len(messages)
     assert chunked.schema == whole.schema
     assert chunked.to_pylist() == whole.to_pylist()
+
+
+_KINDS = [
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.integers(-1000, 1000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, 5.0, -2.5, 1e19, 2.0**63]),
+    st.text(max_size=8),
+    st.sampled_from(["2024-01-01", "2024-01-01 10:00:00", "2024-01-01T10:00:00Z", "10.0.0.1"]),
+    st.lists(
+        st.one_of(st.none(), st.text(max_size=3), st.integers(-5, 5), st.booleans()), max_size=3
+    ),
+    st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=2),
+    st.dictionaries(st.sampled_from(["k", "l"]), st.integers(0, 3), max_size=2),
+]
+_FIELDS = ["timestamp", "a", "b", "c.d", "e"]
+
+
+@st.composite
+def _batches(draw: st.DrawFn) -> list[dict[str, object]]:
+    """Messages whose fields each keep one kind of value (Arrow's case) or, for a field
+    drawn as mixed, any kind (the rule's case)."""
+    anything = st.one_of(*_KINDS)
+    kinds = {field: draw(st.sampled_from([*_KINDS, anything])) for field in _FIELDS}
+    message = st.fixed_dictionaries({}, optional=kinds)
+    return draw(st.lists(message, min_size=1, max_size=12))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_batches())
+def test_a_batch_read_from_its_json_text_is_the_batch_by_the_rule(
+    messages: list[dict[str, object]],
+) -> None:
+    import metron.lake.writer as writer
+
+    lines = [writer._dumps(m) for m in messages]
+    table, _ = writer._lines_table(lines)
+    expected = writer._table([writer._loads(line) for line in lines])
+    # the same columns (Arrow may order them otherwise: files are read by column name)
+    assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in expected.schema}
+    assert table.to_pylist() == expected.to_pylist()
+
+
+def test_uniform_batches_are_read_by_arrow_and_mixtures_by_the_rule() -> None:
+    import metron.lake.writer as writer
+
+    uniform = [b'{"timestamp":1,"s":"x","f":1.5,"tags":["a"],"seen":"2024-01-01"}'] * 3
+    table = writer._arrow_table(uniform)
+    assert table is not None
+    assert table.to_pylist()[0] == {
+        "timestamp": 1,
+        "s": "x",
+        "f": 1.5,
+        "tags": '["a"]',
+        "seen": "2024-01-01",
+    }
+    assert writer._arrow_table([b'{"v":1}', b'{"v":"x"}']) is None
+    assert writer._arrow_table([b'{"v":{"k":1}}']) is None
+    assert writer._arrow_table([b'{"v":100000000000000000000}']) is None
+
+
+def test_lines_are_written_as_messages_are(tmp_path: Path) -> None:
+    with LakeWriter(tmp_path) as writer:
+        writer.write_lines(
+            "bro", [b'{"timestamp":%d,"n":1}' % LATE, b'{"timestamp":%d,"n":2}' % NEXT]
+        )
+    layout = {p.parent.name: read(p) for p in files(tmp_path)}
+    assert layout == {
+        "dt=2026-03-01": [{"timestamp": LATE, "n": 1}],
+        "dt=2026-03-02": [{"timestamp": NEXT, "n": 2}],
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metron.search.engine import ColumnIndex
@@ -426,3 +426,94 @@ def test_add_many_in_batches_across_flushes_agrees_with_naive(
             "facets": ["name"],
         }
         assert fast.search(query, **kwargs) == naive.search(query, **kwargs), query
+
+
+# ------------------------------------------------------ documents given as their JSON text
+
+_KINDS = [
+    st.sampled_from(TEXTS),
+    st.booleans(),
+    st.integers(-3, 30),
+    st.sampled_from([2**53 + 1, 2**63 + 5, -(2**70), 7]),
+    st.floats(-30, 30, allow_nan=False).map(lambda f: round(f, 1)),
+    st.sampled_from(["2024-01-01", "2024-01-01T10:00:00Z", "x"]),
+    st.lists(scalars, max_size=3),
+    st.lists(st.one_of(st.sampled_from(TEXTS), st.none()), max_size=3),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.sampled_from(["d", "e"]), scalars, max_size=2),
+    st.none(),
+]
+
+
+@st.composite
+def text_documents(draw: st.DrawFn) -> list[tuple[str, dict[str, Any]]]:
+    """Documents whose fields mostly keep one kind of value (Arrow reads those), some any."""
+    per_field = {
+        field: draw(st.sampled_from([*_KINDS, values])) for field in ["a", "b", "c.d", "c"]
+    }
+    doc = st.fixed_dictionaries({}, optional=per_field)
+    return draw(st.lists(st.tuples(st.sampled_from(["i1", "i2"]), doc), max_size=12))
+
+
+@settings(max_examples=300)
+@given(
+    docs=text_documents(),
+    query=queries,
+    sort=sorts,
+    split=st.integers(0, 12),
+    one_by_one=st.integers(0, 12),
+)
+def test_documents_added_as_text_are_the_decoded_documents(
+    docs: list[tuple[str, dict[str, Any]]],
+    query: Node,
+    sort: list[SortField],
+    split: int,
+    one_by_one: int,
+) -> None:
+    import json
+
+    import orjson
+
+    texts = [json.dumps(doc).encode() for _, doc in docs]
+    fast, naive = ColumnIndex(), NaiveIndex()
+    entries = [(doc_id, name, text) for doc_id, ((name, _), text) in enumerate(zip(docs, texts), 1)]
+    # some documents added one by one first (pending), then the text in two calls
+    for doc_id, name, text in entries[:one_by_one]:
+        fast.add(doc_id, name, orjson.loads(text))
+    rest = entries[one_by_one:]
+    cut = min(split, len(rest))
+    fast.add_texts(rest[:cut])
+    fast.add_texts(rest[cut:])
+    for doc_id, name, text in entries:
+        naive.add(doc_id, name, orjson.loads(text))
+    kwargs: dict[str, Any] = {"sort": sort, "limit": 20}
+    assert fast.search(query, facets=FIELDS, **kwargs) == naive.search(
+        query, facets=FIELDS, **kwargs
+    )
+    assert fast.fields() == naive.fields()
+    specs = [GroupSpec("a"), GroupSpec("c.d", "term", "asc")]
+    assert fast.group(query, specs, score_field="b") == naive.group(query, specs, score_field="b")
+
+
+def test_text_read_by_arrow_keeps_integers_apart_from_floats() -> None:
+    index = ColumnIndex()
+    index.add_texts(
+        [
+            (1, "i", b'{"score":10.0,"n":3,"when":"2024-01-01"}'),
+            (2, "i", b'{"score":10,"n":4,"when":"2024-01-02"}'),
+            (3, "i", b'{"score":2.5,"tags":["a","b"]}'),
+        ]
+    )
+    assert index.fields() == {
+        "score": {"integer", "float"},
+        "n": {"integer"},
+        "when": {"string"},
+        "tags": {"string"},
+    }
+    assert index.search(Term("when", "2024-01-02")).ids == [2]
+    assert index.search(Term("tags", "b")).ids == [3]
+    assert index.search(MatchAll(), facets=["score"]).facets["score"] == {
+        "10": 1,
+        "10.0": 1,
+        "2.5": 1,
+    }

@@ -52,6 +52,9 @@ app.add_typer(worker_cli.app, name="worker")
 
 def main() -> None:
     """Entry point: run the CLI; a user's mistake prints a message, never a traceback."""
+    from metron.runtime.allocator import tune_allocator
+
+    tune_allocator()
     try:
         app()
     except MetronError as e:

@@ -118,7 +118,10 @@ def index_command(
             if store is not None and config.alert_store is not None:
                 store.add_many(((config.alert_store.index, m) for m in batch), raws)
             if lake is not None and config.lake is not None:
-                lake.write(config.lake.index, batch)
+                lake.write_lines(
+                    config.lake.index,
+                    [raw if raw is not None else _dumps(m) for raw, m in zip(raws, batch)],
+                )
             batch.clear()
             raws.clear()
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from metron.errors import ConfigError, MetronError
 from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps, origin_guids
 from metron.runtime.metrics import Delta
@@ -224,14 +222,14 @@ class IndexStage:
             config = self.indexing.get(name)
             if config is None:  # Metron's defaults: every writer, index named as the sensor
                 config = self.indexing[name] = parse_indexing_config(None, name)
-            # One JSON text per message: stored as it is, and read back for the lake so
-            # that it holds plain JSON values (not Stellar's own types).
+            # One JSON text per message: stored as it is, and the lake's table is read
+            # from the same texts (plain JSON values, not Stellar's own types).
             texts = [dumps(m) for m in group]
             if config.alert_store is not None:
                 index = config.alert_store.index
                 self.store.add_many(((index, m) for m in group), texts)
             if config.lake is not None:
-                self.lake.write(config.lake.index, [orjson.loads(t) for t in texts])
+                self.lake.write_lines(config.lake.index, texts)
                 self.lake_rows += len(group)
         return len(messages)
 

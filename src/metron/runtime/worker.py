@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from metron.errors import MetronError
+from metron.runtime.allocator import tune_allocator
 from metron.runtime.metrics import Delta
 from metron.runtime.stages import Batch, Stages
 
@@ -67,6 +68,7 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format=f"worker {number}: %(message)s")
+    tune_allocator()
     try:
         stages = Stages(tree, config_dir, data_dir)
     except (MetronError, OSError, sqlite3.Error) as e:

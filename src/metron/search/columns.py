@@ -387,8 +387,9 @@ class Column:
         self, rows: np.ndarray[Any, Any], values: Sequence[Any], known: set[type] | None = None
     ) -> None:
         """Add a batch of (row, scalar) pairs: ``rows`` (int32) never decrease and are all
-        above the rows already held (the caller sets :attr:`multi` when a row repeats)."""
-        kinds = set(map(type, values))
+        above the rows already held (the caller sets :attr:`multi` when a row repeats);
+        ``known`` is the set of the values' types when the caller knows it."""
+        kinds = known if known is not None else set(map(type, values))
         if kinds == {str}:
             self.sdt.frombytes(rows.tobytes())
             self.sct.frombytes(self.dict.codes(values).tobytes())

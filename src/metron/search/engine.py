@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from metron.arrowjson import has_integer, join_lines, read_lines, sound
 from metron.search.column_match import compiled_regex, match_column, number_texts, sort_keys
 from metron.search.columns import LONG, TRUE, Column, Vec
 from metron.search.matching import field_pattern
@@ -45,12 +47,76 @@ Mask = np.ndarray[Any, np.dtype[np.bool_]]
 Ints = np.ndarray[Any, Any]
 
 _FAST_TYPES = frozenset({str, int, float, bool})
+#: Arrow types whose values are plain values of one Python type.
+_ARROW_KINDS: dict[pa.DataType, set[type]] = {
+    pa.string(): {str},
+    pa.int64(): {int},
+    pa.float64(): {float},
+    pa.bool_(): {bool},
+}
 #: Documents are moved into the columns this many at a time (or before a query).
 _BATCH = 16384
 
 
 #: Rows, their values, and the set of the values' types when known.
 Piece = tuple[Ints, Sequence[Any], set[type] | None]
+
+
+def _held_integers(column: pa.ChunkedArray, texts: Sequence[bytes], name: str) -> bool:
+    """Whether the text behind a float column read by Arrow wrote some of its values as
+    integers: only the lines whose value is a whole number need a look."""
+    array = column.combine_chunks()
+    whole = pc.fill_null(pc.equal(array, pc.floor(array)), False)
+    rows = np.flatnonzero(whole.to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return False
+    return has_integer(join_lines([texts[row] for row in rows.tolist()]), name)
+
+
+def _flat(kind: pa.DataType) -> bool:
+    """Whether a column of this type holds no objects (scalars, or lists of scalars)."""
+    if pa.types.is_list(kind):
+        kind = kind.value_type
+    return not pa.types.is_nested(kind)
+
+
+def _lists(
+    name: str,
+    column: pa.ChunkedArray,
+    rows: Ints,
+    parts: dict[str, list[Piece]],
+    repeated: set[str],
+) -> bool:
+    """A column of lists of strings, integers or booleans (no null inside) as the piece
+    of repeated rows that :meth:`ColumnIndex._odd_column` makes of them; whether it was
+    one (otherwise the caller decodes the field's values)."""
+    kind = column.type
+    if not pa.types.is_list(kind):
+        return False
+    item = _ARROW_KINDS.get(kind.value_type)
+    if item is None or item == {float}:  # floats: some may have been integers
+        return kind.value_type == pa.null() and sound(column)  # all empty: nothing to add
+    if not sound(column):  # a null inside a list
+        return False
+    try:
+        lengths = np.concatenate(
+            [
+                pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+                for chunk in column.chunks
+            ]
+        )
+        flat = [chunk.flatten() for chunk in column.chunks]
+    except pa.ArrowException:  # (pyarrow cannot combine some lists the reader makes)
+        return False
+    if any(chunk.null_count for chunk in flat):
+        return False
+    if lengths.sum():
+        values = [value for chunk in flat for value in chunk.to_pylist()]
+        piece = (np.repeat(rows, lengths).astype(np.int32), values, item)
+        parts.setdefault(name, []).append(piece)
+        if lengths.max() > 1:
+            repeated.add(name)
+    return True
 
 
 class ColumnIndex:
@@ -93,27 +159,7 @@ class ColumnIndex:
         documents are not copied, so they must not change until the next query."""
         if not docs:
             return
-        ids = [doc_id for doc_id, _, _ in docs]
-        if (self._last_id is not None and ids[0] <= self._last_id) or any(
-            b <= a for a, b in pairwise(ids)
-        ):
-            raise ValueError("document ids must grow")
-        codes = self._index_codes
-        names = self._index_names
-        index_codes = []
-        for _, index, _ in docs:
-            code = codes.get(index)
-            if code is None:
-                code = codes[index] = len(names)
-                names.append(index)
-            index_codes.append(code)
-        self._last_id = ids[-1]
-        self._rows += len(docs)
-        self._n_live += len(docs)
-        self._ids.tail.extend(ids)
-        self._index.tail.extend(index_codes)
-        self._live.tail.extend(b"\x01" * len(docs))
-        base = self._rows - len(docs)  # the row of docs[0]
+        base = self._add_rows([doc_id for doc_id, _, _ in docs], [index for _, index, _ in docs])
         at = 0
         while at < len(docs):
             room = _BATCH - len(self._pending)
@@ -124,6 +170,73 @@ class ColumnIndex:
             if len(self._pending) >= _BATCH:
                 # the pending documents end at docs[at - 1], not at the last row added
                 self._flush(end=base + at)
+
+    def add_texts(self, docs: Sequence[tuple[int, str, bytes]]) -> None:
+        """:meth:`add_many` for documents given as their JSON text (one object each), the
+        same index as :meth:`add_many` of the decoded documents, built cheaper: the
+        fields' values are read by Arrow's JSON reader at C speed (see
+        :mod:`metron.arrowjson`), and only the fields that need it (lists, objects, a
+        field of floats that also holds integers) are decoded document by document."""
+        if not docs:
+            return
+        texts = [text for _, _, text in docs]
+        table = read_lines(texts)
+        if table is None or not all(map(_flat, table.schema.types)):
+            # not one type per field, or objects (their fields may meet dotted names in
+            # an order only the documents know): document by document
+            self.add_many([(doc_id, index, orjson.loads(text)) for doc_id, index, text in docs])
+            return
+        self._flush()  # the pending documents' rows come first
+        first = self._add_rows([doc_id for doc_id, _, _ in docs], [index for _, index, _ in docs])
+        all_rows = np.arange(first, first + len(docs), dtype=np.int32)
+        parts: dict[str, list[Piece]] = {}
+        repeated: set[str] = set()
+        decoded: list[dict[str, Any]] | None = None
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            kind = _ARROW_KINDS.get(column.type)
+            if kind == {float} and _held_integers(column, texts, name):
+                kind = None  # integers among the floats: Arrow made them floats
+            if kind is not None:
+                array = column.combine_chunks()
+                if array.null_count:
+                    valid = array.is_valid().to_numpy(zero_copy_only=False)
+                    piece = (all_rows[valid], array.drop_null().to_pylist(), kind)
+                else:
+                    piece = (all_rows, array.to_pylist(), kind)
+                parts.setdefault(name, []).append(piece)
+                continue
+            if column.type == pa.null():
+                continue  # null (or absent) throughout
+            if _lists(name, column, all_rows, parts, repeated):
+                continue
+            if decoded is None:
+                decoded = [orjson.loads(text) for text in texts]
+            values = [doc.get(name) for doc in decoded]
+            self._odd_column(name, all_rows, values, parts, repeated)
+        self._extend(parts, repeated)
+
+    def _add_rows(self, ids: list[int], indexes: list[str]) -> int:
+        """Rows for documents ``ids`` of ``indexes`` (ids must grow); the first one's row."""
+        if (self._last_id is not None and ids[0] <= self._last_id) or any(
+            b <= a for a, b in pairwise(ids)
+        ):
+            raise ValueError("document ids must grow")
+        codes = self._index_codes
+        names = self._index_names
+        index_codes = []
+        for index in indexes:
+            code = codes.get(index)
+            if code is None:
+                code = codes[index] = len(names)
+                names.append(index)
+            index_codes.append(code)
+        self._last_id = ids[-1]
+        self._rows += len(ids)
+        self._n_live += len(ids)
+        self._ids.tail.extend(ids)
+        self._index.tail.extend(index_codes)
+        self._live.tail.extend(b"\x01" * len(ids))
+        return self._rows - len(ids)
 
     def _set_rows(self, ids: Vec, index: Vec, live: Vec) -> None:
         """Per row: the document id, the index name's code, and whether it is live."""
@@ -160,6 +273,10 @@ class ColumnIndex:
                     parts.setdefault(name, []).append((rows_array, column, kind))
                 else:
                     self._odd_column(name, rows_array, column, parts, repeated)
+        self._extend(parts, repeated)
+
+    def _extend(self, parts: dict[str, list[Piece]], repeated: set[str]) -> None:
+        """Add each field's pieces to its column (made when new)."""
         cols = self._cols
         orders: dict[tuple[int, ...], Ints] = {}
         for name, pieces in parts.items():

@@ -1,0 +1,75 @@
+"""JSON lines read into Arrow columns at C speed (pyarrow's JSON reader), for the stores
+that take batches of messages as their JSON text: the lake's tables and the search index's
+columns.
+
+Arrow infers one type per field; where that loses what the text said, the callers decode
+the field themselves.  What Arrow does that we undo or detect here:
+
+* a string that looks like a date becomes a timestamp: such fields are read again as
+  strings;
+* integers and floats in one field become floats: :func:`has_integer` tells whether a
+  float field also held integer literals;
+* a list holding a null comes out malformed (its offsets count the null, its values do
+  not): :func:`sound` tells whether a column is well formed;
+* a batch Arrow cannot read as one type per field (``80`` and ``"http"`` in one field),
+  a line that is not an object, a string with a lone surrogate: :func:`read_lines` gives
+  None and the caller decodes the batch message by message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import orjson
+import pyarrow as pa
+import pyarrow.json as pj
+
+__all__ = ["has_integer", "join_lines", "read_lines", "sound"]
+
+_READ = pj.ReadOptions(use_threads=True, block_size=4 << 20)
+_UNREADABLE = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+def join_lines(lines: Sequence[bytes]) -> bytes:
+    """The lines as one buffer for :func:`read_lines` and :func:`has_integer`."""
+    return b"\n".join(lines)
+
+
+def read_lines(lines: Sequence[bytes], blob: bytes | None = None) -> pa.Table | None:
+    """The JSON objects ``lines`` as a table (one row per line, in order), or None when
+    Arrow cannot read them as one type per field.  ``blob`` is :func:`join_lines` of the
+    lines when the caller already has it."""
+    if not lines:
+        return None
+    if blob is None:
+        blob = join_lines(lines)
+    try:
+        table = pj.read_json(pa.py_buffer(blob), read_options=_READ)
+        dates = [field for field in table.schema if pa.types.is_timestamp(field.type)]
+        if dates:
+            strings = pa.schema([(field.name, pa.string()) for field in dates])
+            options = pj.ParseOptions(explicit_schema=strings)
+            table = pj.read_json(pa.py_buffer(blob), read_options=_READ, parse_options=options)
+    except _UNREADABLE:
+        return None
+    if table.num_rows != len(lines):
+        return None
+    return table
+
+
+def has_integer(blob: bytes, field: str) -> bool:
+    """Whether ``blob`` (JSON lines) may hold an integer literal as the value of ``field``
+    (a false yes, from text inside a string that looks like it, only costs the caller a
+    slower path; a key written with needless escapes is not recognised)."""
+    key = re.escape(orjson.dumps(field))
+    return re.search(key + rb"\s*:\s*-?[0-9]+\s*[,}]", blob) is not None
+
+
+def sound(column: pa.ChunkedArray) -> bool:
+    """Whether a column of a table from :func:`read_lines` is well formed (see above)."""
+    try:
+        column.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
