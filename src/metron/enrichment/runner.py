@@ -194,9 +194,15 @@ def is_alert(message: dict[str, Any]) -> bool:
         if not alert:
             del message["is_alert"]
     else:
-        # the common case (no threat intel at all) is decided at C speed
-        alert = any(map(_THREAT_INTEL_KEY, message)) and any(
-            key.startswith("threatintels") and not key.endswith(".ts") for key in message
+        # the common case (no threat intel at all) is decided at C speed: one search in
+        # the keys joined (keys that are not text take the loop)
+        try:
+            maybe = "\x00threatintels" in "\x00" + "\x00".join(message)
+        except TypeError:
+            maybe = any(map(_THREAT_INTEL_KEY, map(str, message)))
+        alert = maybe and any(
+            str(key).startswith("threatintels") and not str(key).endswith(".ts")
+            for key in message
         )
     if alert:
         message["is_alert"] = "true"
