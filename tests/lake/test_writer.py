@@ -205,11 +205,17 @@ def test_a_batch_read_from_its_json_text_is_the_batch_by_the_rule(
     import metron.lake.writer as writer
 
     lines = [writer._dumps(m) for m in messages]
-    table, _ = writer._lines_table(lines)
     expected = writer._table([writer._loads(line) for line in lines])
-    # the same columns (Arrow may order them otherwise: files are read by column name)
-    assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in expected.schema}
-    assert table.to_pylist() == expected.to_pylist()
+    default = writer.CHUNK
+    for chunk in (default, 4):  # whole, and in chunks
+        writer.CHUNK = chunk
+        try:
+            table, _ = writer._lines_table(lines)
+        finally:
+            writer.CHUNK = default
+        # the same columns (Arrow may order them otherwise: files are read by name)
+        assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in expected.schema}
+        assert table.to_pylist() == expected.to_pylist()
 
 
 def test_uniform_batches_are_read_by_arrow_and_mixtures_by_the_rule() -> None:
@@ -240,3 +246,31 @@ def test_lines_are_written_as_messages_are(tmp_path: Path) -> None:
         "dt=2026-03-01": [{"timestamp": LATE, "n": 1}],
         "dt=2026-03-02": [{"timestamp": NEXT, "n": 2}],
     }
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        {"v": 2.5},  # int then float: double, as the whole batch
+        {"v": "text"},  # int then text: the whole batch's JSON-text column
+        {"v": ["a"]},  # a list: JSON text, beside the ints as text
+        {"v": None, "w": "new"},  # a new field, a null
+        {"v": 2**70},  # beyond int64: text
+    ],
+)
+def test_lines_read_in_chunks_are_the_batch_by_the_rule(
+    monkeypatch: pytest.MonkeyPatch, later: dict[str, object]
+) -> None:
+    import metron.lake.writer as writer
+
+    monkeypatch.setattr(writer, "CHUNK", 3)
+    messages: list[dict[str, object]] = [
+        {"timestamp": 1_700_000_000_000 + i, "v": i, "s": f"s{i}"} for i in range(5)
+    ]
+    messages += [{"timestamp": 1_700_000_000_100 + i, **later} for i in range(4)]
+    lines = [writer._dumps(m) for m in messages]
+    table, _ = writer._lines_table(lines)
+    whole = writer._table([writer._loads(line) for line in lines])
+    assert table.num_rows == len(messages)
+    assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in whole.schema}
+    assert table.to_pylist() == whole.to_pylist()

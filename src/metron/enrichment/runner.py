@@ -201,8 +201,7 @@ def is_alert(message: dict[str, Any]) -> bool:
         except TypeError:
             maybe = any(map(_THREAT_INTEL_KEY, map(str, message)))
         alert = maybe and any(
-            str(key).startswith("threatintels") and not str(key).endswith(".ts")
-            for key in message
+            str(key).startswith("threatintels") and not str(key).endswith(".ts") for key in message
         )
     if alert:
         message["is_alert"] = "true"

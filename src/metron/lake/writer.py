@@ -6,6 +6,11 @@ wrote them, which compaction relies on to keep a message's latest copy).  A file
 under ``<root>/.tmp/`` and renamed into its partition, so a reader (or :func:`metron.lake.retention.compact`) only ever sees
 whole files, and a partition directory only ever gains files by an atomic rename.
 
+Messages are buffered as their JSON text (``write_lines`` takes the text as it is; ``write``
+serialises) and a batch's table is read from the text by Arrow's JSON reader, with the type
+rule below applied to what it read; a batch it cannot read as the rule says (a mixture, an
+object, an integer beyond int64) is decoded message by message instead.
+
 The day is the UTC day of the message's ``timestamp`` (epoch milliseconds).  A message
 without a usable timestamp (absent, null, not a number, or outside years 1-9999) goes to the
 UTC day of the flush that writes it.
@@ -210,9 +215,12 @@ def _arrow_table(lines: list[bytes]) -> pa.Table | None:
     if table is None or table.num_columns == 0:
         return None
     try:
-        return _by_the_rule(table)
+        ruled = _by_the_rule(table)
     except pa.ArrowException:
         return None
+    if ruled is None or ruled.num_rows != len(lines):  # every field null: no rows left
+        return None
+    return ruled
 
 
 def _by_the_rule(table: pa.Table) -> pa.Table | None:
@@ -244,10 +252,23 @@ def _by_the_rule(table: pa.Table) -> pa.Table | None:
 
 
 def _lines_table(lines: list[bytes]) -> tuple[pa.Table, list[dict[str, Any]] | None]:
-    """The batch's table, and its messages when they had to be decoded for it."""
-    table = _arrow_table(lines)
-    if table is not None:
-        return table, None
+    """The batch's table, and its messages when they had to be decoded for it.  Read
+    ``CHUNK`` lines at a time: the buffers of a chunk are reused from one to the next,
+    where a whole batch's (100 MB) are fresh memory each time, and touching fresh memory
+    cost more than reading it (measured: 8 us a message instead of 3)."""
+    tables = []
+    for start in range(0, len(lines), CHUNK):
+        table = _arrow_table(lines[start : start + CHUNK])
+        if table is None:
+            break
+        tables.append(table)
+    else:
+        if len(tables) == 1:
+            return tables[0], None
+        try:  # chunks agree, or widen as the rule does (int64 and double: double)
+            return pa.concat_tables(tables, promote_options="permissive"), None
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # a mixture across chunks: the rule needs all values
     messages = [_loads(line) for line in lines]
     return _chunked_table(messages), messages
 
