@@ -24,9 +24,9 @@ _M_TOP_PAD = -2
 _M_MMAP_THRESHOLD = -3
 
 #: Freed memory kept for reuse before the heap's top is returned to the system.
-TRIM_THRESHOLD = 256 << 20
+TRIM_THRESHOLD = 64 << 20
 #: Extra memory asked for whenever the heap grows (fewer, larger steps).
-TOP_PAD = 32 << 20
+TOP_PAD = 16 << 20
 #: Blocks served by their own mmap from this size (glibc's highest allowed value).
 MMAP_THRESHOLD = 32 << 20
 
