@@ -274,3 +274,10 @@ def test_lines_read_in_chunks_are_the_batch_by_the_rule(
     assert table.num_rows == len(messages)
     assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in whole.schema}
     assert table.to_pylist() == whole.to_pylist()
+
+
+def test_a_line_that_is_not_an_object_is_refused_by_name(tmp_path: Path) -> None:
+    writer = LakeWriter(tmp_path)
+    writer.write_lines("bro", [b'{"timestamp":1,"n":1}', b"[1, 2]"])
+    with pytest.raises(MetronError, match=r"must be a JSON object, not b'\[1, 2\]'"):
+        writer.flush()

@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 
 from metron.arrowjson import read_lines, sound
 from metron.errors import MetronError
+from metron.message import dumps
 
 __all__ = ["DEFAULT_BATCH_SIZE", "LakeWriter", "check_sensor", "partition_dir"]
 
@@ -192,8 +193,6 @@ def _loads(line: bytes) -> dict[str, Any]:
 
 def _dumps(message: Any) -> bytes:
     """A message as the JSON line the lake buffers (Stellar's values as JSON's)."""
-    from metron.message import dumps
-
     try:
         return dumps(message)
     except TypeError:  # an integer beyond 64 bits, or keys that are not strings
