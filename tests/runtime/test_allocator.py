@@ -22,3 +22,27 @@ def test_elsewhere_nothing_is_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(allocator, "_done", False)
     monkeypatch.setattr(allocator.sys, "platform", "darwin")
     assert allocator.tune_allocator() is False
+
+
+def test_the_collector_runs_less_often_and_a_higher_threshold_is_kept() -> None:
+    code = (
+        "import gc\n"
+        "from metron.runtime.allocator import GC_THRESHOLD, tune_collector\n"
+        "tune_collector(); print(gc.get_threshold()[0] == GC_THRESHOLD, gc.get_threshold()[1:])\n"
+        "gc.set_threshold(10 * GC_THRESHOLD); tune_collector()\n"
+        "print(gc.get_threshold()[0] == 10 * GC_THRESHOLD)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["True (10, 10)", "True"]
+
+
+def test_settle_freezes_what_lives_and_collects_the_rest() -> None:
+    code = (
+        "import gc, weakref\n"
+        "from metron.runtime.allocator import settle\n"
+        "class Node: pass\n"
+        "kept = Node(); cycle = Node(); cycle.me = cycle; gone = weakref.ref(cycle); del cycle\n"
+        "settle(); print(gc.get_freeze_count() > 0, gone() is None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

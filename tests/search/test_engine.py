@@ -373,6 +373,56 @@ def test_frozen_dictionaries_and_small_batches_agree_with_naive(
     )
 
 
+def test_text_batches_into_frozen_dictionaries_agree_with_naive(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import orjson
+
+    import metron.search.columns as columns
+
+    # Arrow's arrays go into the columns as they are: unique fields that stopped
+    # de-duplicating take each batch as a chunk (merged, so they stay few), the others
+    # code each distinct value once; a snapshot half-way must not change the answers.
+    monkeypatch.setattr(columns, "FREEZE_AT", 8)
+    fast, naive = ColumnIndex(), NaiveIndex()
+    docs = [
+        {
+            "id": f"id-{doc_id}",
+            "name": f"né{doc_id % 11}" if doc_id % 2 else f"n{doc_id % 7}",
+            "ip": f"10.0.{doc_id % 3}.{doc_id % 5}",
+            "n": doc_id % 6 if doc_id % 4 else 2**60 + doc_id,
+            "ok": doc_id % 3 == 0,
+            "tags": ["x", f"t{doc_id % 4}"],
+        }
+        for doc_id in range(1, 241)
+    ]
+    for start in range(0, len(docs), 3):
+        batch = docs[start : start + 3]
+        fast.add_texts([(start + i + 1, "i", orjson.dumps(doc)) for i, doc in enumerate(batch)])
+        for i, doc in enumerate(batch):
+            naive.add(start + i + 1, "i", doc)
+        if start == 120:
+            fast.save(tmp_path / "snap")
+            fast = ColumnIndex.load(tmp_path / "snap")
+    ids = fast._cols["id"].dict
+    assert not ids.dedup and len(ids.frozen) < 40  # 240 values, chunks merged past 8
+    queries: list[Node] = [
+        Term("id", "id-7"),
+        Term("name", "né3"),
+        Term("tags", "t2"),
+        Term("ok", "true"),
+        Term("n", str(2**60 + 8)),
+        Term("ip", "10.0.1.0/24"),
+        Wildcard("id", ("id-2", STAR)),
+        Range("n", "1", "3"),
+    ]
+    for query in queries:
+        for sort in ([], [SortField("name", "asc"), SortField("id", "desc")]):
+            kwargs: dict[str, Any] = {"sort": sort, "limit": 15, "facets": ["name", "n", "tags"]}
+            assert fast.search(query, **kwargs) == naive.search(query, **kwargs), query
+    assert fast.fields() == naive.fields()
+
+
 def test_a_damaged_snapshot_is_a_value_error(tmp_path: Path) -> None:
     build().save(tmp_path / "snap")
     (tmp_path / "snap" / "manifest.json").write_text('{"format": 1}')

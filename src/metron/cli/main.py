@@ -52,9 +52,10 @@ app.add_typer(worker_cli.app, name="worker")
 
 def main() -> None:
     """Entry point: run the CLI; a user's mistake prints a message, never a traceback."""
-    from metron.runtime.allocator import tune_allocator
+    from metron.runtime.allocator import tune_allocator, tune_collector
 
     tune_allocator()
+    tune_collector()
     try:
         app()
     except MetronError as e:

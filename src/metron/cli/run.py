@@ -71,8 +71,15 @@ def run_command(
         http=None if no_http else (host, port),
     )
     typer.echo(f"metron: config {directory}, data {data}: starting", err=True)
-    platform.run(on_started=_announce)
+    platform.run(on_started=_started)
     typer.echo("metron stopped: in-flight batches finished, checkpoints written", err=True)
+
+
+def _started(platform: Platform) -> None:
+    from metron.runtime.allocator import settle
+
+    settle()  # what the start built lives as long as the platform
+    _announce(platform)
 
 
 def _announce(platform: Platform) -> None:

@@ -46,6 +46,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from metron.config.store import read_directory, validate
 from metron.errors import ConfigError, MetronError
 from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps, origin_guids
+from metron.runtime.allocator import settle
 from metron.runtime.configwatch import ConfigFollower
 from metron.runtime.metrics import Delta, Metrics, write_status
 from metron.runtime.sources.base import Ack
@@ -222,6 +223,7 @@ class KafkaWorker:
             return source, thread
 
         source, thread = start_source(self.tree)
+        settle()  # what was built to start lives as long as the worker
         pending: list[Ack] = []  # indexing: stored, waiting for the lake write
         oldest = 0.0
         next_config = time.monotonic() + CONFIG_INTERVAL
@@ -298,6 +300,7 @@ class KafkaWorker:
             self._problem(f"the new config was not applied: {e}")
             return stage
         _close(stage)
+        settle()
         log.warning("%s worker: config change applied", self.kind)
         return fresh
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from metron.errors import MetronError
-from metron.runtime.allocator import tune_allocator
+from metron.runtime.allocator import settle, tune_allocator, tune_collector
 from metron.runtime.metrics import Delta
 from metron.runtime.stages import Batch, Stages
 
@@ -69,11 +69,13 @@ def worker_main(
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format=f"worker {number}: %(message)s")
     tune_allocator()
+    tune_collector()
     try:
         stages = Stages(tree, config_dir, data_dir)
     except (MetronError, OSError, sqlite3.Error) as e:
         outbox.send(("fatal", number, f"cannot build the pipeline: {e}"))
         return
+    settle()
     outbox.send(("ready", number))
     try:
         _loop(number, stages, tree, config_dir, data_dir, inbox, outbox, parent, lake_interval)
@@ -184,4 +186,5 @@ def _rebuilt(
         outbox.send(("problem", number, f"the new config was not applied: {e}"))
         return stages
     stages.close()
+    settle()
     return fresh

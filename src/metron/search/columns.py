@@ -137,6 +137,12 @@ class Dictionary:
             return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
         except TypeError:  # a value not seen yet
             pass
+        return self._looked_up(values)
+
+    def _looked_up(self, values: Sequence[str]) -> np.ndarray[Any, Any]:
+        """:meth:`codes` once some value is known to be new (counted already)."""
+        tail = self.tail
+        known = self.map
         # Every pass below runs at C speed: these are the indexing loop's innermost steps.
         codes = list(map(known.get, values))
         if None in codes:
@@ -153,6 +159,49 @@ class Dictionary:
             codes = list(map(local.get, values, codes))
         return np.array(codes, dtype=np.int32)
 
+    def codes_of_array(self, array: pa.Array) -> np.ndarray[Any, Any]:
+        """:meth:`codes` for an Arrow string array without nulls: the same codes, given at
+        C speed.  Each distinct value of the array is looked up once; a field that no
+        longer de-duplicates takes the array as a chunk, without making Python strings."""
+        count = len(array)
+        if not self.dedup:
+            self._coded += count
+            start = self.frozen_n + len(self.tail)
+            if self.tail:
+                self._freeze()
+            if self.tail:  # (a tail that is not UTF-8 stays in Python, and so must this)
+                self.tail.extend(array.to_pylist())
+            else:
+                self._add_chunk(array.cast(pa.large_string()))
+            return np.arange(start, start + count, dtype=np.int32)
+        self._coded += count  # every value, as codes() counts them
+        encoded = pc.dictionary_encode(array)
+        uniques = encoded.dictionary.to_pylist()
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        return self._looked_up(uniques)[indices]
+
+    def _freeze(self) -> None:
+        """Move the tail into an Arrow chunk (it stays when it is not UTF-8)."""
+        try:
+            chunk = to_arrow(self.tail)
+        except (UnicodeError, pa.ArrowException):
+            return  # not UTF-8 (a lone surrogate): the tail stays in Python
+        self._add_chunk(chunk)
+        self.tail.clear()
+        self.map.clear()
+
+    def _add_chunk(self, chunk: pa.Array) -> None:
+        """Append a frozen chunk; a small last chunk is merged with it, so that the
+        chunks stay few however small the batches that came."""
+        frozen = self.frozen
+        self.frozen_n += len(chunk)
+        frozen.append(chunk)
+        small = 0  # the trailing chunks below FREEZE_AT: merged once they make one
+        while small < len(frozen) and len(frozen[-1 - small]) < FREEZE_AT:
+            small += 1
+        if small >= 16 or (small > 1 and sum(map(len, frozen[-small:])) >= FREEZE_AT):
+            frozen[-small:] = [pa.concat_arrays(frozen[-small:])]
+
     def _room(self, count: int) -> None:
         """Freeze the tail into an Arrow chunk when ``count`` more would pass the limit."""
         if len(self.tail) + count > FREEZE_AT and self.tail:
@@ -160,13 +209,7 @@ class Dictionary:
                 # Mostly distinct values (ids, raw messages): stop de-duplicating them.
                 self.dedup = False
             self._coded = 0
-            try:
-                self.frozen.append(to_arrow(self.tail))
-            except (UnicodeError, pa.ArrowException):
-                return  # not UTF-8 (a lone surrogate): the tail stays in Python
-            self.frozen_n += len(self.tail)
-            self.tail.clear()
-            self.map.clear()
+            self._freeze()
 
     def text(self, code: int) -> str:
         if code >= self.frozen_n:
@@ -340,6 +383,12 @@ class Column:
         n_vals: list[np.ndarray[Any, Any]] = []
         n_int: list[np.ndarray[Any, Any]] = []
         simple = len(pieces) > 1
+        if simple:  # (Arrow arrays come one piece to a field; merged, they are values)
+            pieces = [
+                (rows, values.to_pylist(), known) if isinstance(values, pa.Array) else piece
+                for piece in pieces
+                for rows, values, known in (piece,)
+            ]
         for rows, values, known in pieces if simple else ():
             kinds = set(map(type, values)) if known is None else known
             if kinds == {str}:
@@ -388,7 +437,11 @@ class Column:
     ) -> None:
         """Add a batch of (row, scalar) pairs: ``rows`` (int32) never decrease and are all
         above the rows already held (the caller sets :attr:`multi` when a row repeats);
-        ``known`` is the set of the values' types when the caller knows it."""
+        ``known`` is the set of the values' types when the caller knows it.  ``values``
+        may be an Arrow array without nulls (strings, int64, float64 or booleans)."""
+        if isinstance(values, pa.Array):
+            self._extend_array(rows, values)
+            return
         kinds = known if known is not None else set(map(type, values))
         if kinds == {str}:
             self.sdt.frombytes(rows.tobytes())
@@ -412,6 +465,29 @@ class Column:
         else:
             self._mixed(rows.tolist(), values)
 
+    def _extend_array(self, rows: np.ndarray[Any, Any], array: pa.Array) -> None:
+        """:meth:`extend` for an Arrow array: the values go from Arrow to numpy (and the
+        strings to their codes) without becoming Python objects."""
+        kind = array.type
+        if kind == pa.string() or kind == pa.large_string():
+            self.sdt.frombytes(rows.tobytes())
+            self.sct.frombytes(self.dict.codes_of_array(array).tobytes())
+        elif kind == pa.int64():
+            exact = array.to_numpy()
+            self._numbers(rows, exact.astype(np.float64), exact, 1)
+        elif kind == pa.float64():
+            numbers = array.to_numpy()
+            finite = np.isfinite(numbers)
+            if not finite.all():
+                numbers, rows = numbers[finite], rows[finite]
+            self._numbers(rows, numbers, None, 0)
+        elif kind == pa.bool_():
+            self.sdt.frombytes(rows.tobytes())
+            codes = array.to_numpy(zero_copy_only=False).astype(np.int32)
+            self.sct.frombytes(codes.tobytes())
+        else:
+            self.extend(rows, array.to_pylist())
+
     def _numbers(
         self,
         rows: np.ndarray[Any, Any],
@@ -424,7 +500,7 @@ class Column:
             if len(big):
                 start = len(self.nd)
                 for i in big.tolist():
-                    self.big[start + i] = exact[i]
+                    self.big[start + i] = int(exact[i])
                     numbers[i] = math.inf if exact[i] > 0 else -math.inf
         self.ndt.frombytes(rows.tobytes())
         self.nvt.frombytes(numbers.tobytes())

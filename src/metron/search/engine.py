@@ -111,7 +111,7 @@ def _lists(
     if any(chunk.null_count for chunk in flat):
         return False
     if lengths.sum():
-        values = [value for chunk in flat for value in chunk.to_pylist()]
+        values = pa.concat_arrays(flat) if len(flat) > 1 else flat[0]
         piece = (np.repeat(rows, lengths).astype(np.int32), values, item)
         parts.setdefault(name, []).append(piece)
         if lengths.max() > 1:
@@ -197,12 +197,14 @@ class ColumnIndex:
             if kind == {float} and _held_integers(column, texts, name):
                 kind = None  # integers among the floats: Arrow made them floats
             if kind is not None:
+                # the Arrow array itself: its values reach the column without becoming
+                # Python objects (see Column.extend)
                 array = column.combine_chunks()
                 if array.null_count:
                     valid = array.is_valid().to_numpy(zero_copy_only=False)
-                    piece = (all_rows[valid], array.drop_null().to_pylist(), kind)
+                    piece = (all_rows[valid], array.drop_null(), kind)
                 else:
-                    piece = (all_rows, array.to_pylist(), kind)
+                    piece = (all_rows, array, kind)
                 parts.setdefault(name, []).append(piece)
                 continue
             if column.type == pa.null():
