@@ -194,6 +194,19 @@ def test_join_drops_empty_values() -> None:
     assert message == {"b": 0, "c": [], "e": "x"}
 
 
+def test_join_into_a_joined_message_looks_at_the_new_fields_only() -> None:
+    message: dict[str, Any] = {"a": "", "b": 0, "c": None}
+    join(message, {"b": None, "d": "", "e": "x", "f": 0})
+    assert message == {"e": "x", "f": 0}
+    joined = dict(message)
+    join(joined, {"e": "", "g": "y", "h": None}, clean=True)
+    assert joined == {"f": 0, "g": "y"}
+    # the same as the full join of the same message
+    full = dict(message)
+    join(full, {"e": "", "g": "y", "h": None})
+    assert joined == full
+
+
 def test_invalid_stellar_in_direct_groups_is_config_error() -> None:
     from metron.enrichment.config import StellarAssignment
 

@@ -474,8 +474,11 @@ class EnrichmentRunner:
         error_type: str,
         sensor: str,
         errors: list[dict[str, Any]],
-    ) -> dict[str, Any]:
-        """One stage: every adapter on ``message`` as it is; the merged message."""
+        clean: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
+        """One stage: every adapter on ``message`` as it is; the merged message, and
+        whether it was joined (then it holds no null or empty value).  ``clean`` says
+        that ``message`` holds none already."""
         found: dict[str, Any] = {}
         now = self.clock() if tasks else 0.0
         ran = bool(stellar_adapter)
@@ -513,8 +516,8 @@ class EnrichmentRunner:
             found.update(outcome.fields)
         out = dict(message)
         if ran:  # Metron joins (dropping null and empty values) when any task ran
-            join(out, found)
-        return out
+            join(out, found, clean)
+        return out, ran or clean
 
     def process(
         self, message: dict[str, Any], sensor: str | None = None
@@ -535,7 +538,7 @@ class EnrichmentRunner:
             problem = UnknownAdapterError(plan.enrichment_problem)
             errors.append(_stage_error(ENRICHMENT_ERROR, message, problem))
             return None, errors
-        enriched = self._stage(
+        enriched, clean = self._stage(
             message,
             plan.enrichment,
             self.cache,
@@ -551,7 +554,7 @@ class EnrichmentRunner:
             problem = UnknownAdapterError(plan.threat_intel_problem)
             errors.append(_stage_error(THREAT_INTEL_ERROR, enriched, problem))
             return None, errors
-        result = self._stage(
+        result, _ = self._stage(
             enriched,
             plan.threat_intel,
             self.threat_intel_cache,
@@ -561,6 +564,7 @@ class EnrichmentRunner:
             THREAT_INTEL_ERROR,
             sensor,
             errors,
+            clean,
         )
         try:
             if is_alert(result) and plan.triage is not None:

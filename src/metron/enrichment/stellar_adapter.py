@@ -225,8 +225,8 @@ class StellarAdapter:
             except (StellarError, StellarAdapterError) as e:
                 failures.append(GroupFailure(group.name, e, self.strategy))
                 results.append({})
-        for fields in results:
-            join(message, fields)
+        for number, fields in enumerate(results):
+            join(message, fields, clean=number > 0)  # joined once, it holds no null
         return failures
 
     def __repr__(self) -> str:
@@ -250,14 +250,15 @@ def _failure_text(
     return f"{text} with relevant variables {','.join(values)}"
 
 
-def join(message: MutableMapping[str, Any], fields: Mapping[str, Any]) -> None:
+def join(message: MutableMapping[str, Any], fields: Mapping[str, Any], clean: bool = False) -> None:
     """Metron's enricher merge: ``fields`` override ``message``, then every null or
-    empty-string value is dropped from the whole message."""
+    empty-string value is dropped from the whole message.  ``clean`` says that
+    ``message`` holds none (it is the result of a join): only ``fields`` are looked at."""
     message.update(fields)
     # Only strings equal "": testing the type first spares the other values' __eq__.
     empty = [
         key
-        for key, value in message.items()
+        for key, value in (fields if clean else message).items()
         if value is None or (isinstance(value, str) and not value)
     ]
     for key in empty:
