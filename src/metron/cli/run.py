@@ -64,6 +64,9 @@ def run_command(
             typer.echo(f"demo: wrote {len(written)} config files into {directory}", err=True)
         loaded = load_demo_intel(data)
         typer.echo(f"demo: {loaded} threat-intel indicators in the lookup store", err=True)
+    from metron.arrowjson import set_threads
+
+    set_threads(False)  # the workers use the cores: the search index reads serially
     platform = Platform(
         directory,
         data,

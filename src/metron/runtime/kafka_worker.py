@@ -43,6 +43,7 @@ from typing import Any, Literal
 import orjson
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from metron.arrowjson import set_threads
 from metron.config.store import read_directory, validate
 from metron.errors import ConfigError, MetronError
 from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps, origin_guids
@@ -223,6 +224,7 @@ class KafkaWorker:
             return source, thread
 
         source, thread = start_source(self.tree)
+        set_threads(False)  # workers share the machine's cores
         settle()  # what was built to start lives as long as the worker
         pending: list[Ack] = []  # indexing: stored, waiting for the lake write
         oldest = 0.0

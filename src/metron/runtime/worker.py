@@ -36,6 +36,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
+from metron.arrowjson import set_threads
 from metron.errors import MetronError
 from metron.runtime.allocator import settle, tune_allocator, tune_collector
 from metron.runtime.metrics import Delta
@@ -70,6 +71,7 @@ def worker_main(
     logging.basicConfig(level=logging.WARNING, format=f"worker {number}: %(message)s")
     tune_allocator()
     tune_collector()
+    set_threads(False)  # the other workers use the other cores
     try:
         stages = Stages(tree, config_dir, data_dir)
     except (MetronError, OSError, sqlite3.Error) as e:
