@@ -327,3 +327,71 @@ def test_write_only_stores_replace_across_processes_and_readers_see_one_version(
     with AlertStore(tmp_path / "a") as reader:
         assert reader.search({"query": "*"})["total"] == 5
         assert reader.find_one("g1", "bro")["note"] == "late"
+
+
+def _texts(docs: list[dict[str, Any]]) -> list[bytes]:
+    import orjson
+
+    return [orjson.dumps(doc) for doc in docs]
+
+
+def test_handed_over_writes_are_the_writes_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform's workers hand what they wrote to the searching process, which takes
+    it instead of reading it back: the index must be the same, replacements, other
+    writers between handovers, stale and dropped handovers included."""
+    import pickle
+
+    import metron.search.documents as documents
+    from metron.search.documents import DocumentStore
+
+    monkeypatch.setattr(documents, "OFFER_LIMIT", 3_000)  # a few handovers' text
+    read_back_rows: list[int] = []
+    real_read_back = DocumentStore._read_back
+
+    def counting(self: DocumentStore, first: int, last: int, *args: Any) -> None:
+        read_back_rows.append(last - first + 1)
+        real_read_back(self, first, last, *args)
+
+    monkeypatch.setattr(DocumentStore, "_read_back", counting)
+    handed = AlertStore(tmp_path / "a")
+    with (
+        DocumentStore(tmp_path / "a", searchable=False) as one,
+        DocumentStore(tmp_path / "a", searchable=False) as two,
+    ):
+        batches = [
+            (one, [alert(n) for n in range(1, 5)]),
+            (two, [alert(n, note="again") for n in (3, 6, 7)]),  # replaces g3
+            (one, [alert(8, "snort"), alert(8, "snort", note="twice")]),  # g8 twice
+        ]
+        for store, docs in batches:
+            handover = store.add_texts(docs[0]["source.type"], docs, _texts(docs))
+            assert handover is not None
+            handed.offer(pickle.loads(pickle.dumps(handover)))
+        two.add_many([("bro", alert(9))])  # a writer that hands nothing over
+        late = one.add_texts("bro", [alert(6, note="late")], _texts([alert(6, note="late")]))
+        handed.refresh()
+        assert read_back_rows == [2]  # g9 and the late g6: the rest was handed over
+        assert late is not None
+        handed.offer(late)  # already caught up: dropped
+        assert not handed._offers
+        for n in range(10, 40):  # more than OFFER_LIMIT: the oldest are read back
+            docs = [alert(n, note="x" * 50)]
+            handover = one.add_texts("bro", docs, _texts(docs))
+            assert handover is not None
+            handed.offer(handover)
+        assert handed._offered_bytes <= 3_000
+        one.add_many([("bro", alert(4, note="replaced later"))])
+        handed.refresh()
+    with AlertStore(tmp_path / "a") as read_back:
+        for request in (
+            {"query": "*", "size": 100, "sort": [{"field": "guid", "sortOrder": "asc"}]},
+            {"query": "note:again OR note:twice", "size": 10, "facetFields": ["note"]},
+            {"query": "source.type:snort", "size": 10},
+        ):
+            assert handed.search(request) == read_back.search(request)
+        assert handed.find_one("g4", "bro")["note"] == "replaced later"
+        assert handed.find_one("g8", "snort")["note"] == "twice"
+        assert handed.search({"query": "*", "size": 0})["total"] == 38  # g1-g4, g6-g9, g10-g39
+    handed.close()

@@ -7,7 +7,8 @@
     kafka, http, demo, stdin                                        → triage → alert store
           ▲                                                          (+ lake, buffered)
           └── ack (checkpoint) ◀── in source order ◀── "durable" ◀──┘
-                               reader thread: follows the alert store, saves snapshots
+                               reader thread: follows the alert store (taking what
+                               "processed" hands over), saves snapshots
                                monitor: restarts dead workers, applies config edits,
                                writes run/status.json; HTTP: /ingest, /metrics, /health
 
@@ -292,6 +293,7 @@ class Platform:
     def _start_worker(self, number: int) -> None:
         inbox = self._context.Queue()
         results, outbox = self._context.Pipe(duplex=False)
+        _widen(results)
         process = self._context.Process(
             target=worker_main,
             args=(
@@ -487,7 +489,11 @@ class Platform:
     def _handle(self, message: tuple[Any, ...]) -> None:
         kind, number = message[0], message[1]
         if kind == "processed":
-            seq, delta = message[2], message[3]
+            seq, delta, handovers = message[2], message[3], message[4]
+            reader = self._reader
+            if reader is not None:
+                for handover in handovers:
+                    reader.offer(handover)
             self.metrics.merge(delta)
             with self._lock:
                 worker = self._workers.get(number)
@@ -633,6 +639,19 @@ class Platform:
             write_status(status_path(self.data_dir), snapshot, os.getpid())
         except OSError as e:
             log.warning("status not written: %s", e)
+
+
+#: fcntl's F_SETPIPE_SZ (Linux)
+_SET_PIPE_SIZE = 1031
+#: A worker's results pipe holds this much (a batch's handed-over texts, ~1 MB, then go
+#: in one write: the worker does not wait for the main process to read them piece by piece).
+PIPE_SIZE = 1 << 20
+
+
+def _widen(connection: Any) -> None:
+    """Give a pipe :data:`PIPE_SIZE` of buffer where the system allows (else keep its own)."""
+    with contextlib.suppress(OSError, ValueError):
+        fcntl.fcntl(connection.fileno(), _SET_PIPE_SIZE, PIPE_SIZE)
 
 
 def _source_view(tree: dict[str, Any], sensor: str) -> str:

@@ -32,6 +32,7 @@ from metron.runtime.metrics import Delta
 
 if TYPE_CHECKING:
     from metron.parsing.config import SensorParserConfig
+    from metron.search.documents import Handover
 
 __all__ = [
     "ERROR_SENSOR",
@@ -207,9 +208,16 @@ class IndexStage:
         self.lake_batch = lake_batch
         self.lake_rows = 0
 
-    def write(self, messages: list[dict[str, Any]], sensor: str) -> int:
+    def write(
+        self,
+        messages: list[dict[str, Any]],
+        sensor: str,
+        handovers: list[Handover] | None = None,
+    ) -> int:
         """Write ``messages`` (each to its ``source.type``'s stores, ``sensor`` for a
-        message without one); how many."""
+        message without one); how many.  What went into the alert store is appended to
+        ``handovers`` (when given), for a process that searches the store (see
+        :meth:`~metron.search.documents.DocumentStore.offer`)."""
         from metron.indexing.config import parse_indexing_config
 
         if not messages:
@@ -226,8 +234,9 @@ class IndexStage:
             # from the same texts (plain JSON values, not Stellar's own types).
             texts = [dumps(m) for m in group]
             if config.alert_store is not None:
-                index = config.alert_store.index
-                self.store.add_many(((index, m) for m in group), texts)
+                handover = self.store.add_texts(config.alert_store.index, group, texts)
+                if handovers is not None and handover is not None:
+                    handovers.append(handover)
             if config.lake is not None:
                 self.lake.write_lines(config.lake.index, texts)
                 self.lake_rows += len(group)
@@ -284,16 +293,20 @@ class Stages:
         finally:
             self.enrich.close()
 
-    def process(self, batch: Batch, delta: Delta) -> None:
+    def process(self, batch: Batch, delta: Delta) -> list[Handover]:
         """Parse, enrich and index ``batch``; the alert store holds it on return, the lake
-        once :meth:`flush_lake` has run.  Counts go to ``delta``."""
+        once :meth:`flush_lake` has run.  Counts go to ``delta``.  Returns what was
+        written to the alert store, for the process that searches it."""
         sensor = batch.sensor
         messages, errors = self.parse.process(batch, delta)
         enriched, problems = self.enrich.process(messages, sensor, batch.emitted, delta)
         errors += problems
-        written = self.index.write(enriched, sensor) + self.index.write(errors, ERROR_SENSOR)
+        handovers: list[Handover] = []
+        written = self.index.write(enriched, sensor, handovers)
+        written += self.index.write(errors, ERROR_SENSOR, handovers)
         delta.count(sensor, "indexing", in_=len(enriched) + len(errors), out=written)
         delta.observe(sensor, "indexing", time.time() - batch.emitted, len(enriched) + len(errors))
+        return handovers
 
 
 def _parser_config(tree: Mapping[str, Any], sensor: str) -> SensorParserConfig:

@@ -8,8 +8,9 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
   lake and exit.  Queue order is kept, so a config applies from the next batch on.
 * to the main process, over the worker's own pipe (so a worker killed half-way through a
   message garbles only its own channel): ``("ready", worker)`` once the stages are built;
-  ``("processed", worker, seq, delta)`` when batch ``seq`` is in the alert store (with its
-  counts); ``("durable", worker, seqs)`` when the batches ``seqs`` are held by every
+  ``("processed", worker, seq, delta, handovers)`` when batch ``seq`` is in the alert
+  store (with its counts, and what it wrote there for the main process's search index,
+  which then need not read it back); ``("durable", worker, seqs)`` when the batches ``seqs`` are held by every
   store, the lake included; ``("problem", worker, text)`` for something the operator should
   see (a config that could not be applied: the previous one keeps running);
   ``("fatal", worker, text)`` when the worker cannot go on (it then exits).
@@ -147,8 +148,8 @@ def _take_batches(
         if kind == "batch":
             batch: Batch = item[1]
             delta = Delta()
-            stages.process(batch, delta)
-            outbox.send(("processed", number, batch.seq, delta))
+            handovers = stages.process(batch, delta)
+            outbox.send(("processed", number, batch.seq, delta, handovers))
             if not pending:
                 oldest = time.monotonic()
             pending.append(batch.seq)

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -46,6 +47,7 @@ __all__ = [
     "THREAT_SCORE",
     "TIMESTAMP",
     "DocumentStore",
+    "Handover",
     "Written",
     "as_number",
     "dumps",
@@ -107,6 +109,30 @@ def dumps(value: Any) -> bytes:
 
 #: A version just written: (id, index name, document, its key in the key map).
 Written = tuple[int, str, Mapping[str, Any], int]
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Documents one write stored under one index name, as another process needs them to
+    take them into its search index without reading them back from the database: their
+    ids run from ``first`` in the order of ``texts`` (their JSON as stored) and ``keys``
+    (their keys in the key map).  See :meth:`DocumentStore.offer`."""
+
+    first: int
+    index: str
+    texts: list[bytes]
+    keys: list[int]
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.texts) - 1
+
+
+#: Documents read back from the database (or taken from handovers) at a time.
+_CHUNK = 10_000
+#: Handed-over text a store keeps for its next catch-up, at most (beyond it, the oldest
+#: handovers are dropped and those documents are read back from the database).
+OFFER_LIMIT = 64 << 20
 
 
 def _as_bytes(text: bytes | str) -> bytes:
@@ -228,6 +254,9 @@ class DocumentStore:
         if self._keys is None:
             self._keys = self._rebuild_keys(self._snapshot_max)
         self._caught_up = self._snapshot_max
+        #: handovers from other processes' writes, by first id (see offer)
+        self._offers: dict[int, Handover] = {}
+        self._offered_bytes = 0
         self._catch_up()
 
     def _create(self) -> None:
@@ -294,6 +323,22 @@ class DocumentStore:
                 keys.put(doc_key(guid, sensor), int(doc_id))
         return keys
 
+    def offer(self, handover: Handover) -> None:
+        """Documents another process has just written (:meth:`add_texts` gave
+        ``handover`` there): the next catch-up takes them from here instead of reading
+        them back from the database.  Only a store that searches keeps them, up to
+        :data:`OFFER_LIMIT` of text; a handover the index has passed already is dropped."""
+        if not self.searchable or not handover.texts:
+            return
+        with self._lock:
+            if handover.first <= self._caught_up:
+                return
+            self._offers[handover.first] = handover
+            self._offered_bytes += sum(map(len, handover.texts))
+            while self._offered_bytes > OFFER_LIMIT and self._offers:
+                dropped = self._offers.pop(min(self._offers))
+                self._offered_bytes -= sum(map(len, dropped.texts))
+
     def refresh(self) -> None:
         """Take in what other processes wrote since the store last looked (searches do
         this anyway; a process that serves searches calls it to stay current)."""
@@ -349,41 +394,102 @@ class DocumentStore:
             ):
                 keys.put(doc_key(guid, sensor), int(doc_id))
         else:
-            cursor = self._conn.execute(
-                "SELECT id, guid, sensor, idx, doc, retired_by FROM docs"
-                " WHERE id > ? AND id <= ? ORDER BY id",
-                (start, end),
-            )
-            add_many = getattr(self.index, "add_many", None)
-            add_texts = getattr(self.index, "add_texts", None)
-            # in chunks: a store opened without a snapshot may catch up millions of rows
-            while rows := cursor.fetchmany(10_000):
-                keys.put_many([doc_key(row[1], row[2]) for row in rows], [row[0] for row in rows])
-                if add_texts is not None:
-                    add_texts(
-                        [
-                            (int(row[0]), str(row[3]), _as_bytes(row[4]))
-                            for row in rows
-                            if row[5] is None or row[5] > end
-                        ]
-                    )
-                    continue
-                live = [
-                    (int(row[0]), str(row[3]), orjson.loads(row[4]))
-                    for row in rows
-                    if row[5] is None or row[5] > end
-                ]
-                if add_many is not None:
-                    add_many(live)
-                else:
-                    for doc_id, index_name, doc in live:
-                        self.index.add(doc_id, index_name, doc)
+            # what was handed over, and the rest read back, into the index in id order and
+            # in chunks of up to _CHUNK (a store opened without a snapshot may catch up
+            # millions of rows; the index reads large batches cheaper than small ones)
+            entries: list[tuple[int, str, bytes]] = []
+            at = start + 1
+            for handover in self._handovers(start, end):
+                if handover.first < at:
+                    continue  # (overlaps one taken: its documents are in already)
+                if handover.first > at:
+                    self._read_back(at, handover.first - 1, end, entries)
+                entries += self._take(handover, start, end)
+                if len(entries) >= _CHUNK:
+                    self._add_entries(entries)
+                at = handover.last + 1
+            if at <= end:
+                self._read_back(at, end, end, entries)
+            self._add_entries(entries)
         for (doc_id,) in self._conn.execute(
             "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id <= ?",
             (start, end, start),
         ):
             self.index.delete(int(doc_id))
         self._caught_up = end
+
+    def _handovers(self, start: int, end: int) -> list[Handover]:
+        """The handovers of documents after ``start`` up to ``end``, in id order (taken:
+        those before are dropped too)."""
+        offers = self._offers
+        if not offers:
+            return []
+        taken = []
+        for first in sorted(offers):
+            if first > end:
+                break
+            handover = offers.pop(first)
+            self._offered_bytes -= sum(map(len, handover.texts))
+            if first > start and handover.last <= end:
+                taken.append(handover)
+        return taken
+
+    def _take(self, handover: Handover, start: int, end: int) -> list[tuple[int, str, bytes]]:
+        """Documents handed over (see :meth:`offer`) into the keys; those not retired by
+        ``end``, for the index."""
+        ids = range(handover.first, handover.last + 1)
+        self._key_map().put_many(handover.keys, ids)
+        retired = {
+            int(r[0])
+            for r in self._conn.execute(
+                "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ?"
+                " AND id >= ? AND id <= ?",
+                (start, end, handover.first, handover.last),
+            )
+        }
+        texts = zip(ids, handover.texts, strict=True)
+        if not retired:
+            return [(doc_id, handover.index, text) for doc_id, text in texts]
+        return [(doc_id, handover.index, text) for doc_id, text in texts if doc_id not in retired]
+
+    def _read_back(
+        self, first: int, last: int, end: int, entries: list[tuple[int, str, bytes]]
+    ) -> None:
+        """Documents ``first`` to ``last`` read from the database into the keys; those
+        not retired by ``end`` onto ``entries`` (which go into the index every _CHUNK)."""
+        cursor = self._conn.execute(
+            "SELECT id, guid, sensor, idx, doc, retired_by FROM docs"
+            " WHERE id >= ? AND id <= ? ORDER BY id",
+            (first, last),
+        )
+        keys = self._key_map()
+        while rows := cursor.fetchmany(_CHUNK):
+            keys.put_many([doc_key(row[1], row[2]) for row in rows], [row[0] for row in rows])
+            entries += [
+                (int(row[0]), str(row[3]), _as_bytes(row[4]))
+                for row in rows
+                if row[5] is None or row[5] > end
+            ]
+            if len(entries) >= _CHUNK:
+                self._add_entries(entries)
+
+    def _add_entries(self, entries: list[tuple[int, str, bytes]]) -> None:
+        """Documents given as (id, index name, JSON text) into the index; ``entries`` is
+        emptied."""
+        if not entries:
+            return
+        add_texts = getattr(self.index, "add_texts", None)
+        if add_texts is not None:
+            add_texts(entries)
+        else:
+            live = [(doc_id, name, orjson.loads(text)) for doc_id, name, text in entries]
+            add_many = getattr(self.index, "add_many", None)
+            if add_many is not None:
+                add_many(live)
+            else:
+                for doc_id, index_name, doc in live:
+                    self.index.add(doc_id, index_name, doc)
+        entries.clear()
 
     def _key_map(self) -> KeyMap:
         if self._keys is None:  # pragma: no cover - set in __init__
@@ -452,9 +558,28 @@ class DocumentStore:
         ``raw``, when given, holds each message's JSON text as read (stored as it is,
         instead of serialising the message again; None for a message that was changed).
         Returns how many were written."""
-        batch = list(items)
+        return len(self._write(list(items), raw)[0])
+
+    def add_texts(
+        self, index: str, messages: Sequence[Mapping[str, Any]], texts: Sequence[bytes]
+    ) -> Handover | None:
+        """:meth:`add_many` of ``messages`` under the index name ``index``, each stored as
+        its JSON text in ``texts``; what another process that searches the store needs
+        to take them in without reading them back (:meth:`offer`), None when nothing
+        was written."""
+        ids, keys = self._write([(index, message) for message in messages], texts)
+        if not ids:
+            return None
+        return Handover(ids.start, index, list(texts), keys)
+
+    def _write(
+        self,
+        batch: list[tuple[str, Mapping[str, Any]]],
+        raw: Sequence[bytes | None] | None,
+    ) -> tuple[range, list[int]]:
+        """:meth:`add_many`: the ids written and their keys."""
         if not batch:
-            return 0
+            return range(0), []
         if raw is not None and len(raw) != len(batch):
             raise InvalidRequest("add_many: one raw text per message, or none")
         names = [index_name for index_name, _ in batch]
@@ -496,7 +621,7 @@ class DocumentStore:
             conn.executemany("UPDATE docs SET retired_by = ? WHERE id = ?", retire)
         written: list[Written] = list(zip(ids, names, messages, hashed))
         self._apply(written)
-        return len(written)
+        return ids, hashed
 
     def _resolve(self, doc_id: int, guid: str, sensor: str) -> int | None:
         """The live version reached from version ``doc_id`` of (guid, sensor), following
