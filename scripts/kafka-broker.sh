@@ -249,7 +249,14 @@ auto.create.topics.enable=true
 log.cleaner.dedupe.buffer.size=16777216
 EOF
   local cluster_id
-  cluster_id="$("$PYTHON" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())')"
+  # base64 of a random UUID, never starting with '-' (the tool would take it for an
+  # option, as Kafka's own Uuid.randomUuid avoids too)
+  cluster_id="$("$PYTHON" -c '
+import base64, uuid
+text = "-"
+while text.startswith("-"):
+    text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+print(text)')"
   local jvm=(java $HEAP -XX:+UseG1GC -Djava.awt.headless=true
              "-Dlog4j2.configurationFile=$LOG4J" "-Dkafka.logs.dir=$dir"
              -cp "$LIBS/*")

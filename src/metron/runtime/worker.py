@@ -10,10 +10,11 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
   message garbles only its own channel): ``("ready", worker)`` once the stages are built;
   ``("processed", worker, seq, delta, handovers)`` when batch ``seq`` is in the alert
   store (with its counts, and what it wrote there for the main process's search index,
-  which then need not read it back); ``("durable", worker, seqs)`` when the batches ``seqs`` are held by every
-  store, the lake included; ``("problem", worker, text)`` for something the operator should
-  see (a config that could not be applied: the previous one keeps running);
-  ``("fatal", worker, text)`` when the worker cannot go on (it then exits).
+  which then need not read it back); ``("durable", worker, seqs)`` when the batches
+  ``seqs`` are held by every store, the lake included; ``("problem", worker, text)`` for
+  something the operator should see (a config that could not be applied: the previous
+  one keeps running); ``("fatal", worker, text)`` when the worker cannot go on (it then
+  exits).
 
 A batch is written to the alert store as soon as it is processed (searchable at once),
 and to the lake in larger writes (fewer, bigger files): when the lake buffer holds

@@ -167,9 +167,9 @@ class Dictionary:
         if not self.dedup:
             self._coded += count
             start = self.frozen_n + len(self.tail)
-            if self.tail:
-                self._freeze()
-            if self.tail:  # (a tail that is not UTF-8 stays in Python, and so must this)
+            if self.tail:  # values added one by one since: they freeze as codes() does
+                self._room(count)
+            if self.tail:  # (codes follow the tail's, so the values join it)
                 self.tail.extend(array.to_pylist())
             else:
                 self._add_chunk(array.cast(pa.large_string()))
@@ -191,8 +191,9 @@ class Dictionary:
         self.map.clear()
 
     def _add_chunk(self, chunk: pa.Array) -> None:
-        """Append a frozen chunk; a small last chunk is merged with it, so that the
-        chunks stay few however small the batches that came."""
+        """Append a frozen chunk; the trailing chunks smaller than FREEZE_AT are merged
+        into one once they hold that many values (or are 16), so that the chunks stay
+        few however small the batches that came, and each value is copied once."""
         frozen = self.frozen
         self.frozen_n += len(chunk)
         frozen.append(chunk)

@@ -257,6 +257,7 @@ class DocumentStore:
         #: handovers from other processes' writes, by first id (see offer)
         self._offers: dict[int, Handover] = {}
         self._offered_bytes = 0
+        self._offers_lock = threading.Lock()
         self._catch_up()
 
     def _create(self) -> None:
@@ -330,7 +331,9 @@ class DocumentStore:
         :data:`OFFER_LIMIT` of text; a handover the index has passed already is dropped."""
         if not self.searchable or not handover.texts:
             return
-        with self._lock:
+        # its own lock: the writer handing over must not wait for a catch-up to end (a
+        # stale look at _caught_up only keeps a handover that the catch-up drops)
+        with self._offers_lock:
             if handover.first <= self._caught_up:
                 return
             self._offers[handover.first] = handover
@@ -425,13 +428,14 @@ class DocumentStore:
         if not offers:
             return []
         taken = []
-        for first in sorted(offers):
-            if first > end:
-                break
-            handover = offers.pop(first)
-            self._offered_bytes -= sum(map(len, handover.texts))
-            if first > start and handover.last <= end:
-                taken.append(handover)
+        with self._offers_lock:
+            for first in sorted(offers):
+                if first > end:
+                    break
+                handover = offers.pop(first)
+                self._offered_bytes -= sum(map(len, handover.texts))
+                if first > start and handover.last <= end:
+                    taken.append(handover)
         return taken
 
     def _take(self, handover: Handover, start: int, end: int) -> list[tuple[int, str, bytes]]:
