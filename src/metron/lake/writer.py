@@ -230,11 +230,7 @@ def _by_the_rule(table: pa.Table) -> pa.Table | None:
         if kind == pa.null():
             continue  # null throughout: left out
         if pa.types.is_list(kind) and kind.value_type in _LIST_ITEMS and sound(column):
-            texts = [
-                None if value is None else orjson.dumps(value).decode()
-                for value in column.to_pylist()
-            ]
-            arrays.append(pa.array(texts, pa.string()))
+            arrays.append(_list_texts(column))
             names.append(name)
             continue
         if kind not in _SIMPLE:
@@ -248,6 +244,34 @@ def _by_the_rule(table: pa.Table) -> pa.Table | None:
         arrays.append(array)
         names.append(name)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+#: Characters JSON escapes inside a string (a string holding one is rendered by orjson).
+_ESCAPED = r'[\x00-\x1f"\\]'
+
+
+def _list_texts(column: pa.ChunkedArray) -> pa.Array:
+    """A column of lists of strings, integers, booleans or nulls as each list's JSON text
+    (null for a null list), as ``orjson.dumps`` writes it: built by Arrow's kernels, but
+    for strings that JSON must escape (then value by value)."""
+    array = column.combine_chunks()
+    items = array.values
+    kind = items.type
+    if kind == pa.string():
+        if pc.any(pc.match_substring_regex(items, _ESCAPED)).as_py():
+            texts = [
+                None if value is None else orjson.dumps(value).decode()
+                for value in array.to_pylist()
+            ]
+            return pa.array(texts, pa.string())
+        rendered = pc.binary_join_element_wise('"', items, '"', "")
+    elif kind == pa.null():
+        rendered = pa.nulls(len(items), pa.string())
+    else:  # integers and booleans: their text is their JSON
+        rendered = pc.cast(items, pa.string())
+    rendered = pc.fill_null(rendered, "null")
+    lists = pa.ListArray.from_arrays(array.offsets, rendered, mask=array.is_null())
+    return pc.binary_join_element_wise("[", pc.binary_join(lists, ","), "]", "")
 
 
 def _lines_table(lines: list[bytes]) -> tuple[pa.Table, list[dict[str, Any]] | None]:
