@@ -106,8 +106,9 @@ def setup(root: Path, events: int) -> Path:
             if path.stem != "bro":
                 path.unlink()
     log = root / "bro.log"
+    # the file source as configured by default (batchSize: see sourceconfig.py)
     (config / "sources" / "bro.json").write_text(
-        json.dumps({"sources": [{"type": "file", "path": str(log), "batchSize": 1000}]})
+        json.dumps({"sources": [{"type": "file", "path": str(log)}]})
     )
     load_demo_intel(root / "data")
     now = time.time()

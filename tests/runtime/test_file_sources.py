@@ -355,3 +355,19 @@ def test_stdin_emits_slow_lines_at_once_and_stops_while_waiting() -> None:
             writer.write(b"typed\n")
             assert pipeline.take(1) == lines("typed")
             pipeline.quiet(0.1)
+
+
+def test_read_lines_stops_a_batch_past_its_bytes() -> None:
+    from metron.runtime.sources.files import read_lines
+
+    data = b"".join(b"%d %s\n" % (n, b"x" * 20) for n in range(10))  # 23-24 bytes a line
+    stream = io.BytesIO(data)
+    records, consumed, at_end = read_lines(stream, 100, final=False, max_bytes=50)
+    assert records == data.splitlines()[:3] and consumed == 3 * 23 and not at_end
+    stream.seek(consumed)
+    rest, _, at_end = read_lines(stream, 100, final=False)
+    assert records + rest == data.splitlines() and at_end
+    # one line longer than the bound is a batch of its own, never split
+    long = b"y" * 80 + b"\nz\n"
+    records, consumed, _ = read_lines(io.BytesIO(long), 100, final=False, max_bytes=50)
+    assert records == [b"y" * 80] and consumed == 81

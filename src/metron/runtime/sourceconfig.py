@@ -12,7 +12,8 @@ subscriptions are configured beside it, in a config type of their own::
 
 Entry types and their keys (defaults in brackets):
 
-- ``file``: ``path``, ``start`` (``beginning`` | ``end``) [beginning], ``batchSize`` [1000].
+- ``file``: ``path``, ``start`` (``beginning`` | ``end``) [beginning], ``batchSize`` [4000]
+  (and at most 8 MiB of lines a batch).
 - ``directory``: ``path``, ``pattern`` (a glob) [``*``], ``batchSize`` [1000].
 - ``syslog``: ``protocol`` (``udp`` | ``tcp``) [udp], ``host`` [0.0.0.0], ``port`` [514],
   ``tls`` (tcp only: ``cert``, ``key``, optional ``ca`` requiring client certificates),
@@ -149,7 +150,7 @@ class FileEntry(_Entry):
     type: Literal["file"]
     path: Text
     start: Literal["beginning", "end"] = "beginning"
-    batchSize: BatchSize = 1000
+    batchSize: BatchSize = 4000  # files.DEFAULT_BATCH
 
     def build(self, context: BuildContext) -> Source:
         from metron.runtime.sources.files import FileTailSource

@@ -50,10 +50,26 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+#: Lines a tailed file's batch holds at most, by default: a file holds a backlog, and each
+#: batch costs the same besides its lines (a store transaction, a catch-up, messages
+#: between processes), so larger batches cost less per line (measured on the pipeline
+#: bench: ~8% less CPU an event than batches of 1,000).
+DEFAULT_BATCH = 4000
+#: A batch stops growing past this much text, whatever its number of lines (so that very
+#: long lines keep the batches in flight, hence memory, bounded).
+BATCH_BYTES = 8 << 20
+
+
 def read_lines(
-    stream: IO[bytes], limit: int, *, final: bool, starts: list[int] | None = None
+    stream: IO[bytes],
+    limit: int,
+    *,
+    final: bool,
+    starts: list[int] | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[list[bytes], int, bool]:
-    """Up to ``limit`` non-blank lines from ``stream`` at its position.
+    """Up to ``limit`` non-blank lines from ``stream`` at its position, and no more once
+    ``max_bytes`` were consumed (when given).
 
     Returns the records, the number of bytes consumed (blank lines included) and whether
     the end of the data was reached.  A last line without newline is consumed only when
@@ -62,7 +78,7 @@ def read_lines(
     """
     records: list[bytes] = []
     consumed = 0
-    while len(records) < limit:
+    while len(records) < limit and (max_bytes is None or consumed < max_bytes):
         line = stream.readline()
         if not line:
             return records, consumed, True
@@ -180,7 +196,7 @@ class FileTailSource(CheckpointedSource):
         path: Path | str,
         checkpoint_dir: Path | str | None,
         *,
-        batch_size: int = 1000,
+        batch_size: int = DEFAULT_BATCH,
         poll_interval: float = 0.2,
         start_at: Literal["beginning", "end"] = "beginning",
     ) -> None:
@@ -284,7 +300,7 @@ class FileTailSource(CheckpointedSource):
                 stream.seek(offset)
                 starts: list[int] = []
                 records, consumed, at_end = read_lines(
-                    stream, self.batch_size, final=False, starts=starts
+                    stream, self.batch_size, final=False, starts=starts, max_bytes=BATCH_BYTES
                 )
                 if records and not self._emit(
                     emit, stop, records, stream, offset, starts, offset + consumed
@@ -326,7 +342,7 @@ class FileTailSource(CheckpointedSource):
         while True:
             starts: list[int] = []
             records, consumed, at_end = read_lines(
-                stream, self.batch_size, final=True, starts=starts
+                stream, self.batch_size, final=True, starts=starts, max_bytes=BATCH_BYTES
             )
             if records and not self._emit(
                 emit, stop, records, stream, offset, starts, offset + consumed
