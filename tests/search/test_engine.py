@@ -328,6 +328,15 @@ def test_a_bad_regex_is_an_error() -> None:
         build().search(Regex("nope", "a&b"))
 
 
+def _agree(fast: ColumnIndex, naive: NaiveIndex, queries: list[Node], facets: list[str]) -> None:
+    """The two indexes answer ``queries`` alike, unsorted and sorted, with ``facets``."""
+    for query in queries:
+        for sort in ([], [SortField("name", "asc"), SortField("id", "desc")]):
+            kwargs: dict[str, Any] = {"sort": sort, "limit": 15, "facets": facets}
+            assert fast.search(query, **kwargs) == naive.search(query, **kwargs), query
+    assert fast.fields() == naive.fields()
+
+
 def test_frozen_dictionaries_and_small_batches_agree_with_naive(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -362,11 +371,7 @@ def test_frozen_dictionaries_and_small_batches_agree_with_naive(
         Range("ip", "10.0.0.0", "10.0.1.255"),
         Range("v", "1", "3"),
     ]
-    for query in queries:
-        for sort in ([], [SortField("name", "asc"), SortField("id", "desc")]):
-            kwargs: dict[str, Any] = {"sort": sort, "limit": 15, "facets": ["name", "v", "ip"]}
-            assert fast.search(query, **kwargs) == naive.search(query, **kwargs), query
-    assert fast.fields() == naive.fields()
+    _agree(fast, naive, queries, ["name", "v", "ip"])
     specs = [GroupSpec("ip", "term", "desc"), GroupSpec("v")]
     assert fast.group(MatchAll(), specs, score_field="v") == naive.group(
         MatchAll(), specs, score_field="v"
@@ -416,11 +421,7 @@ def test_text_batches_into_frozen_dictionaries_agree_with_naive(
         Wildcard("id", ("id-2", STAR)),
         Range("n", "1", "3"),
     ]
-    for query in queries:
-        for sort in ([], [SortField("name", "asc"), SortField("id", "desc")]):
-            kwargs: dict[str, Any] = {"sort": sort, "limit": 15, "facets": ["name", "n", "tags"]}
-            assert fast.search(query, **kwargs) == naive.search(query, **kwargs), query
-    assert fast.fields() == naive.fields()
+    _agree(fast, naive, queries, ["name", "n", "tags"])
 
 
 def test_a_damaged_snapshot_is_a_value_error(tmp_path: Path) -> None:

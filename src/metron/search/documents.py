@@ -370,13 +370,7 @@ class DocumentStore:
             and written[-1][0] == end
         )
         if contiguous:
-            retired = {
-                int(r[0])
-                for r in self._conn.execute(
-                    "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id > ?",
-                    (start, end, start),
-                )
-            }
+            retired = self._retired_within(start, end)
             keys.put_many([entry[3] for entry in written], [entry[0] for entry in written])
             if retired:
                 fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
@@ -384,12 +378,7 @@ class DocumentStore:
                 fresh = [(i, name, doc) for i, name, doc, _ in written]
             # the documents themselves, not their texts: transposing objects that exist
             # costs less than reading the text again (add_texts is for the catch-up)
-            add_many = getattr(self.index, "add_many", None)
-            if add_many is not None:
-                add_many(fresh)
-            else:
-                for doc_id, index_name, doc in fresh:
-                    self.index.add(doc_id, index_name, doc)
+            self._add_documents(fresh)
         elif not self.searchable:  # the keys are all a write-only store keeps
             for doc_id, guid, sensor in self._conn.execute(
                 "SELECT id, guid, sensor FROM docs WHERE id > ? AND id <= ? ORDER BY id",
@@ -401,13 +390,15 @@ class DocumentStore:
             # in chunks of up to _CHUNK (a store opened without a snapshot may catch up
             # millions of rows; the index reads large batches cheaper than small ones)
             entries: list[tuple[int, str, bytes]] = []
+            handovers = self._handovers(start, end)
+            retired = self._retired_within(start, end) if handovers else set()
             at = start + 1
-            for handover in self._handovers(start, end):
+            for handover in handovers:
                 if handover.first < at:
                     continue  # (overlaps one taken: its documents are in already)
                 if handover.first > at:
                     self._read_back(at, handover.first - 1, end, entries)
-                entries += self._take(handover, start, end)
+                entries += self._take(handover, retired)
                 if len(entries) >= _CHUNK:
                     self._add_entries(entries)
                 at = handover.last + 1
@@ -421,9 +412,20 @@ class DocumentStore:
             self.index.delete(int(doc_id))
         self._caught_up = end
 
+    def _retired_within(self, start: int, end: int) -> set[int]:
+        """The versions after ``start`` that versions up to ``end`` retired."""
+        return {
+            int(r[0])
+            for r in self._conn.execute(
+                "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ? AND id > ?",
+                (start, end, start),
+            )
+        }
+
     def _handovers(self, start: int, end: int) -> list[Handover]:
-        """The handovers of documents after ``start`` up to ``end``, in id order (taken:
-        those before are dropped too)."""
+        """The handovers of documents after ``start`` up to ``end``, in id order; they
+        leave the offers, as do those they have passed (wholly before ``start``, or
+        running past ``end``: read back instead)."""
         offers = self._offers
         if not offers:
             return []
@@ -438,19 +440,11 @@ class DocumentStore:
                     taken.append(handover)
         return taken
 
-    def _take(self, handover: Handover, start: int, end: int) -> list[tuple[int, str, bytes]]:
-        """Documents handed over (see :meth:`offer`) into the keys; those not retired by
-        ``end``, for the index."""
+    def _take(self, handover: Handover, retired: set[int]) -> list[tuple[int, str, bytes]]:
+        """Documents handed over (see :meth:`offer`) into the keys; those not
+        ``retired``, for the index."""
         ids = range(handover.first, handover.last + 1)
         self._key_map().put_many(handover.keys, ids)
-        retired = {
-            int(r[0])
-            for r in self._conn.execute(
-                "SELECT id FROM docs WHERE retired_by > ? AND retired_by <= ?"
-                " AND id >= ? AND id <= ?",
-                (start, end, handover.first, handover.last),
-            )
-        }
         texts = zip(ids, handover.texts, strict=True)
         if not retired:
             return [(doc_id, handover.index, text) for doc_id, text in texts]
@@ -486,14 +480,17 @@ class DocumentStore:
         if add_texts is not None:
             add_texts(entries)
         else:
-            live = [(doc_id, name, orjson.loads(text)) for doc_id, name, text in entries]
-            add_many = getattr(self.index, "add_many", None)
-            if add_many is not None:
-                add_many(live)
-            else:
-                for doc_id, index_name, doc in live:
-                    self.index.add(doc_id, index_name, doc)
+            self._add_documents([(i, name, orjson.loads(text)) for i, name, text in entries])
         entries.clear()
+
+    def _add_documents(self, docs: list[tuple[int, str, Mapping[str, Any]]]) -> None:
+        """Documents given as (id, index name, document) into the index."""
+        add_many = getattr(self.index, "add_many", None)
+        if add_many is not None:
+            add_many(docs)
+        else:
+            for doc_id, index_name, doc in docs:
+                self.index.add(doc_id, index_name, doc)
 
     def _key_map(self) -> KeyMap:
         if self._keys is None:  # pragma: no cover - set in __init__
