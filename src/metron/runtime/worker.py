@@ -32,6 +32,7 @@ import os
 import queue
 import signal
 import sqlite3
+import threading
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
@@ -81,11 +82,41 @@ def worker_main(
         return
     settle()
     outbox.send(("ready", number))
+    sender = _Sender(outbox)
     try:
-        _loop(number, stages, tree, config_dir, data_dir, inbox, outbox, parent, lake_interval)
+        _loop(number, stages, tree, config_dir, data_dir, inbox, sender, parent, lake_interval)
     except Exception as e:  # a bug or a broken store: say so, the main process restarts us
         log.exception("worker %d failed", number)
-        outbox.send(("fatal", number, f"{type(e).__name__}: {e}"))
+        sender.send(("fatal", number, f"{type(e).__name__}: {e}"))
+    finally:
+        sender.close()
+
+
+class _Sender:
+    """The worker's messages to the main process, sent in order by a thread of their own:
+    a batch's message carries its texts (megabytes, for the main process's search index),
+    and the worker goes on with the next batch while the main process reads them."""
+
+    def __init__(self, outbox: Connection) -> None:
+        self._outbox = outbox
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="sender", daemon=True)
+        self._thread.start()
+
+    def send(self, message: Any) -> None:
+        self._queue.put(message)
+
+    def close(self) -> None:
+        """Send what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (message := self._queue.get()) is not None:
+            try:
+                self._outbox.send(message)
+            except OSError:  # the main process is gone: the worker notices and exits
+                return
 
 
 def _loop(
@@ -95,7 +126,7 @@ def _loop(
     config_dir: Path,
     data_dir: Path,
     inbox: Queue[Any],
-    outbox: Connection,
+    outbox: _Sender,
     parent: int,
     lake_interval: float,
 ) -> None:
@@ -117,7 +148,7 @@ def _take_batches(
     config_dir: Path,
     data_dir: Path,
     inbox: Queue[Any],
-    outbox: Connection,
+    outbox: _Sender,
     parent: int,
     lake_interval: float,
 ) -> None:
@@ -181,7 +212,7 @@ def _rebuilt(
     tree: dict[str, Any],
     config_dir: Path,
     data_dir: Path,
-    outbox: Connection,
+    outbox: _Sender,
 ) -> Stages:
     """New stages from ``tree``; the old ones when that fails (and the problem reported)."""
     try:

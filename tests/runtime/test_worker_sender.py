@@ -1,0 +1,31 @@
+"""A worker's messages to the main process go in order from a thread of their own, and
+closing sends what is queued."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from metron.runtime.worker import _Sender
+
+
+def test_messages_go_in_order_and_close_sends_the_rest() -> None:
+    results, outbox = multiprocessing.Pipe(duplex=False)
+    sender = _Sender(outbox)
+    # megabytes, more than the pipe holds: the sender waits for the reader, not the caller
+    big = [bytes([n % 256]) * 1000 for n in range(3000)]
+    sender.send(("processed", 0, 1, None, big))
+    sender.send(("durable", 0, [1]))
+    assert results.recv() == ("processed", 0, 1, None, big)
+    sender.send(("durable", 0, [2]))
+    sender.close()
+    assert results.recv() == ("durable", 0, [1])
+    assert results.recv() == ("durable", 0, [2])
+    assert not results.poll(0.1)
+
+
+def test_a_main_process_gone_ends_the_sender() -> None:
+    results, outbox = multiprocessing.Pipe(duplex=False)
+    results.close()
+    sender = _Sender(outbox)
+    sender.send(("processed", 0, 1, None, []))
+    sender.close()  # returns: the broken pipe ended the thread
