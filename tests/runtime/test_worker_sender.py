@@ -29,3 +29,20 @@ def test_a_main_process_gone_ends_the_sender() -> None:
     sender = _Sender(outbox)
     sender.send(("processed", 0, 1, None, []))
     sender.close()  # returns: the broken pipe ended the thread
+
+
+def test_a_message_that_cannot_be_sent_makes_the_next_send_fail() -> None:
+    import threading
+
+    import pytest
+
+    from metron.errors import MetronError
+
+    results, outbox = multiprocessing.Pipe(duplex=False)
+    sender = _Sender(outbox)
+    sender.send(("processed", 0, 1, threading.Lock(), []))  # a lock cannot be pickled
+    sender._thread.join(5)
+    with pytest.raises(MetronError, match="failed"):
+        sender.send(("durable", 0, [1]))
+    sender.close()
+    assert not results.poll(0.1)

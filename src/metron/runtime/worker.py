@@ -27,6 +27,7 @@ A worker whose main process dies exits too (it checks its parent every second).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -87,7 +88,8 @@ def worker_main(
         _loop(number, stages, tree, config_dir, data_dir, inbox, sender, parent, lake_interval)
     except Exception as e:  # a bug or a broken store: say so, the main process restarts us
         log.exception("worker %d failed", number)
-        sender.send(("fatal", number, f"{type(e).__name__}: {e}"))
+        with contextlib.suppress(MetronError):
+            sender.send(("fatal", number, f"{type(e).__name__}: {e}"))
     finally:
         sender.close()
 
@@ -100,10 +102,15 @@ class _Sender:
     def __init__(self, outbox: Connection) -> None:
         self._outbox = outbox
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="sender", daemon=True)
         self._thread.start()
 
     def send(self, message: Any) -> None:
+        """Queue ``message``; raises once a message could not be sent (the worker then
+        ends, and the main process starts another and sends it the batches again)."""
+        if self._failed is not None:
+            raise MetronError(f"a message to the main process failed: {self._failed}")
         self._queue.put(message)
 
     def close(self) -> None:
@@ -116,6 +123,9 @@ class _Sender:
             try:
                 self._outbox.send(message)
             except OSError:  # the main process is gone: the worker notices and exits
+                return
+            except Exception as e:  # (a message that cannot be pickled: a bug)
+                self._failed = e
                 return
 
 
