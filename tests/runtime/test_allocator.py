@@ -11,11 +11,16 @@ import pytest
 from metron.runtime import allocator
 
 
+def _python(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter (the settings are per process)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_the_parameters_are_set_once_per_process() -> None:
     code = "from metron.runtime.allocator import tune_allocator as t;print(t(), t())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True"]
+    assert _python(code).split() == ["True", "True"]
 
 
 def test_elsewhere_nothing_is_changed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,8 +37,7 @@ def test_the_collector_runs_less_often_and_a_higher_threshold_is_kept() -> None:
         "gc.set_threshold(10 * GC_THRESHOLD); tune_collector()\n"
         "print(gc.get_threshold()[0] == 10 * GC_THRESHOLD)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["True (10, 10)", "True"]
+    assert _python(code).splitlines() == ["True (10, 10)", "True"]
 
 
 def test_settle_freezes_what_lives_and_collects_the_rest() -> None:
@@ -44,5 +48,4 @@ def test_settle_freezes_what_lives_and_collects_the_rest() -> None:
         "kept = Node(); cycle = Node(); cycle.me = cycle; gone = weakref.ref(cycle); del cycle\n"
         "settle(); print(gc.get_freeze_count() > 0, gone() is None)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True"]
+    assert _python(code).split() == ["True", "True"]
