@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metron.arrowjson import read_lines
 from metron.errors import MetronError
 from metron.lake.writer import LakeWriter, check_sensor
 
@@ -216,6 +217,13 @@ def test_a_batch_read_from_its_json_text_is_the_batch_by_the_rule(
         # the same columns (Arrow may order them otherwise: files are read by name)
         assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in expected.schema}
         assert table.to_pylist() == expected.to_pylist()
+    # read already, by the writer's caller, in runs of 4 lines (when Arrow reads them)
+    runs = [lines[start : start + 4] for start in range(0, len(lines), 4)]
+    read = [read_lines(run) for run in runs]
+    if all(t is not None for t in read):
+        table, _ = writer._lines_table(lines, read)  # type: ignore[arg-type]
+        assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in expected.schema}
+        assert table.to_pylist() == expected.to_pylist()
 
 
 def test_uniform_batches_are_read_by_arrow_and_mixtures_by_the_rule() -> None:
@@ -274,6 +282,48 @@ def test_lines_read_in_chunks_are_the_batch_by_the_rule(
     assert table.num_rows == len(messages)
     assert {f.name: f.type for f in table.schema} == {f.name: f.type for f in whole.schema}
     assert table.to_pylist() == whole.to_pylist()
+
+
+@pytest.mark.parametrize("batch_size", [1_000, 5])
+def test_lines_given_with_their_table_are_written_as_lines_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int
+) -> None:
+    """The pipeline reads a batch's lines once and gives the lake the table with them:
+    the files are the same as from the lines alone; lines given without their table (or
+    a write that crosses a batch) make the buffer be read at the flush instead."""
+    import metron.lake.writer as writer
+
+    batches = [
+        [b'{"timestamp":%d,"n":%d,"s":"a%d"}' % (LATE + i, i, i) for i in range(3)],
+        [b'{"timestamp":%d,"n":%d,"tags":["x","y"]}' % (NEXT + i, i) for i in range(3)],
+        [b'{"timestamp":%d,"n":%d.5}' % (LATE + i, i) for i in range(2)],  # n: double
+    ]
+    reads: list[int] = []
+    real_read = writer.read_lines
+
+    def counting(lines: list[bytes]) -> pa.Table | None:
+        reads.append(len(lines))
+        return real_read(lines)
+
+    monkeypatch.setattr(writer, "read_lines", counting)
+
+    def written(root: Path, tables: list[bool]) -> dict[str, list[dict[str, object]]]:
+        reads.clear()
+        with LakeWriter(root, batch_size=batch_size) as lake:
+            for lines, with_table in zip(batches, tables, strict=True):
+                lake.write_lines("bro", lines, read_lines(lines) if with_table else None)
+        rows: dict[str, list[dict[str, object]]] = {}
+        for path in files(root):
+            rows.setdefault(path.parent.name, []).extend(read(path))
+        return {day: sorted(found, key=str) for day, found in rows.items()}
+
+    alone = written(tmp_path / "alone", [False, False, False])
+    assert reads  # read at the flush
+    assert written(tmp_path / "given", [True, True, True]) == alone
+    # given: not read again, unless a write crossed a batch (then read at the flush)
+    assert bool(reads) == (batch_size < 8)
+    assert written(tmp_path / "mixed", [True, False, True]) == alone
+    assert sum(reads) >= 8  # some came without: the buffer is read at the flush
 
 
 def test_a_line_that_is_not_an_object_is_refused_by_name(tmp_path: Path) -> None:

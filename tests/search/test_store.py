@@ -335,16 +335,36 @@ def _texts(docs: list[dict[str, Any]]) -> list[bytes]:
     return [orjson.dumps(doc) for doc in docs]
 
 
+@pytest.mark.parametrize("with_table", [False, True])
 def test_handed_over_writes_are_the_writes_read_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_table: bool
 ) -> None:
     """The platform's workers hand what they wrote to the searching process, which takes
     it instead of reading it back: the index must be the same, replacements, other
-    writers between handovers, stale and dropped handovers included."""
+    writers between handovers, stale and dropped handovers included; and so when the
+    handovers carry the table the writer read from the texts (taken as it is, unless
+    some of its documents were replaced already)."""
     import pickle
 
     import metron.search.documents as documents
+    from metron.arrowjson import read_lines
     from metron.search.documents import DocumentStore
+    from metron.search.engine import ColumnIndex
+
+    tables_taken: list[int] = []
+    real_add_texts = ColumnIndex.add_texts
+
+    def spying(self: ColumnIndex, docs: Any, table: Any = None) -> None:
+        if table is not None:
+            tables_taken.append(len(docs))
+        real_add_texts(self, docs, table)
+
+    monkeypatch.setattr(ColumnIndex, "add_texts", spying)
+    real_texts = _texts
+
+    def _texts_and_table(docs: list[dict[str, Any]]) -> Any:
+        texts = real_texts(docs)
+        return (texts, read_lines(texts)) if with_table else (texts,)
 
     monkeypatch.setattr(documents, "OFFER_LIMIT", 3_000)  # a few handovers' text
     read_back_rows: list[int] = []
@@ -366,24 +386,31 @@ def test_handed_over_writes_are_the_writes_read_back(
             (one, [alert(8, "snort"), alert(8, "snort", note="twice")]),  # g8 twice
         ]
         for store, docs in batches:
-            handover = store.add_texts(docs[0]["source.type"], docs, _texts(docs))
+            handover = store.add_texts(docs[0]["source.type"], docs, *_texts_and_table(docs))
             assert handover is not None
             handed.offer(pickle.loads(pickle.dumps(handover)))
         two.add_many([("bro", alert(9))])  # a writer that hands nothing over
         late = one.add_texts("bro", [alert(6, note="late")], _texts([alert(6, note="late")]))
         handed.refresh()
         assert read_back_rows == [2]  # g9 and the late g6: the rest was handed over
+        # each of those handovers lost a document to a later write (g3, g6, g8): their
+        # texts are read instead of their tables
+        assert tables_taken == []
         assert late is not None
         handed.offer(late)  # already caught up: dropped
         assert not handed._offers
         for n in range(10, 40):  # more than OFFER_LIMIT: the oldest are read back
             docs = [alert(n, note="x" * 50)]
-            handover = one.add_texts("bro", docs, _texts(docs))
+            handover = one.add_texts("bro", docs, *_texts_and_table(docs))
             assert handover is not None
             handed.offer(handover)
         assert handed._offered_bytes <= 3_000
         one.add_many([("bro", alert(4, note="replaced later"))])
         handed.refresh()
+        # the handovers kept (within OFFER_LIMIT) went in as their tables
+        kept = 30 - (sum(read_back_rows[1:]) - 1)  # (the add_many handed nothing over)
+        assert kept > 0
+        assert tables_taken == ([1] * kept if with_table else [])
     with AlertStore(tmp_path / "a") as read_back:
         for request in (
             {"query": "*", "size": 100, "sort": [{"field": "guid", "sortOrder": "asc"}]},
@@ -395,3 +422,52 @@ def test_handed_over_writes_are_the_writes_read_back(
         assert handed.find_one("g8", "snort")["note"] == "twice"
         assert handed.search({"query": "*", "size": 0})["total"] == 38  # g1-g4, g6-g9, g10-g39
     handed.close()
+
+
+def test_a_patient_refresh_waits_for_handovers_on_their_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker commits, then hands over: a refresh with patience leaves what it
+    committed for later rather than read it back, until a handover covers it or it has
+    waited ``patience`` seconds; a search sees everything committed at once."""
+    from metron.search import documents
+    from metron.search.documents import DocumentStore
+
+    read_back_rows: list[int] = []
+    real_read_back = DocumentStore._read_back
+
+    def counting(self: DocumentStore, first: int, last: int, *args: Any) -> None:
+        read_back_rows.append(last - first + 1)
+        real_read_back(self, first, last, *args)
+
+    monkeypatch.setattr(DocumentStore, "_read_back", counting)
+    clock = [1_000.0]
+    monkeypatch.setattr(documents.time, "monotonic", lambda: clock[0])
+    with (
+        AlertStore(tmp_path / "a") as handed,
+        DocumentStore(tmp_path / "a", searchable=False) as worker,
+    ):
+        first = [alert(n) for n in range(1, 4)]
+        handover = worker.add_texts("bro", first, _texts(first))
+        assert handover is not None
+        handed.refresh(patience=1.0)
+        assert len(handed.index) == 0  # committed, not handed over yet: left for later
+        handed.offer(handover)
+        second = [alert(n) for n in range(4, 6)]
+        late = worker.add_texts("bro", second, _texts(second))  # its handover is late
+        handed.refresh(patience=1.0)
+        assert len(handed.index) == 3  # what was handed over, and no more
+        clock[0] += 0.5
+        handed.refresh(patience=1.0)
+        assert len(handed.index) == 3 and read_back_rows == []
+        clock[0] += 0.6  # waited longer than its patience: read back
+        handed.refresh(patience=1.0)
+        assert len(handed.index) == 5 and read_back_rows == [2]
+        assert late is not None
+        handed.offer(late)  # passed already: dropped
+        assert not handed._offers
+        third = [alert(6)]
+        worker.add_texts("bro", third, _texts(third))
+        handed.refresh(patience=1.0)
+        assert len(handed.index) == 5
+        assert handed.search({"query": "*", "size": 0})["total"] == 6  # searches wait not

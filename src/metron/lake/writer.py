@@ -39,7 +39,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from itertools import islice
+from itertools import accumulate, islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -205,12 +205,14 @@ _INT64_EDGE = 2.0**63
 _LIST_ITEMS = {pa.string(), pa.int64(), pa.bool_(), pa.null()}
 
 
-def _arrow_table(lines: list[bytes]) -> pa.Table | None:
+def _arrow_table(lines: list[bytes], table: pa.Table | None = None) -> pa.Table | None:
     """The batch's table straight from its JSON lines by Arrow's JSON reader (C++, several
     times faster than decoding to Python objects), when that gives exactly what the type
     rule gives; None when the batch needs the rule value by value (a mixture, an object,
-    a list of floats or of mixed values, an integer beyond int64)."""
-    table = read_lines(lines)
+    a list of floats or of mixed values, an integer beyond int64).  ``table``: what
+    :func:`~metron.arrowjson.read_lines` read from ``lines`` already, if anything."""
+    if table is None or table.num_rows != len(lines):
+        table = read_lines(lines)
     if table is None or table.num_columns == 0:
         return None
     try:
@@ -274,14 +276,23 @@ def _list_texts(column: pa.ChunkedArray) -> pa.Array:
     return pc.binary_join_element_wise("[", pc.binary_join(lists, ","), "]", "")
 
 
-def _lines_table(lines: list[bytes]) -> tuple[pa.Table, list[dict[str, Any]] | None]:
+def _lines_table(
+    lines: list[bytes], read: list[pa.Table] | None = None
+) -> tuple[pa.Table, list[dict[str, Any]] | None]:
     """The batch's table, and its messages when they had to be decoded for it.  Read
     ``CHUNK`` lines at a time: the buffers of a chunk are reused from one to the next,
     where a whole batch's (100 MB) are fresh memory each time, and touching fresh memory
-    cost more than reading it (measured: 8 us a message instead of 3)."""
+    cost more than reading it (measured: 8 us a message instead of 3).  ``read``: the
+    lines read already (by :func:`~metron.arrowjson.read_lines`), a table for each run of
+    them in order."""
+    if read is not None and sum(table.num_rows for table in read) == len(lines):
+        starts = list(accumulate((table.num_rows for table in read), initial=0))
+        chunks = [(lines[a:b], table) for a, b, table in zip(starts, starts[1:], read)]
+    else:
+        chunks = [(lines[start : start + CHUNK], None) for start in range(0, len(lines), CHUNK)]
     tables = []
-    for start in range(0, len(lines), CHUNK):
-        table = _arrow_table(lines[start : start + CHUNK])
+    for chunk, given in chunks:
+        table = _arrow_table(chunk, given)
         if table is None:
             break
         tables.append(table)
@@ -346,22 +357,43 @@ class LakeWriter:
         self.files_written: list[Path] = []
         self.rows_written = 0
         self._buffers: dict[str, list[bytes]] = {}
+        # per sensor, the tables its buffered lines were read into by the writer's caller
+        # (None once some came without: then they are read at the flush)
+        self._read: dict[str, list[pa.Table] | None] = {}
         self._sequence = itertools.count()
 
     def write(self, sensor: str, messages: Iterable[Mapping[str, Any]]) -> None:
         """Buffer ``sensor``'s ``messages``, writing full batches as they fill."""
         self.write_lines(sensor, map(_dumps, messages))
 
-    def write_lines(self, sensor: str, lines: Iterable[bytes]) -> None:
+    def write_lines(
+        self, sensor: str, lines: Iterable[bytes], table: pa.Table | None = None
+    ) -> None:
         """:meth:`write` for messages given as their JSON text (one object each, as
         :func:`metron.message.dumps` writes them): the cheap way in, since the batch's
-        table is then read straight from the text."""
+        table is then read straight from the text.  ``table``: what
+        :func:`~metron.arrowjson.read_lines` read from ``lines``, when the caller has it
+        (then they are not read again)."""
         buffer = self._buffers.get(sensor)
         if buffer is None:
             buffer = self._buffers[check_sensor(sensor)] = []
+            self._read[sensor] = []
+        read = self._read[sensor]
+        if (
+            table is not None
+            and read is not None
+            and isinstance(lines, list)
+            and table.num_rows == len(lines)
+            and len(buffer) + len(lines) < self.batch_size
+        ):
+            buffer += lines
+            read.append(table)
+            return
         items = iter(lines)
         while True:
             buffer.extend(islice(items, self.batch_size - len(buffer)))
+            if buffer:  # (some lines came without their table)
+                self._read[sensor] = None
             if len(buffer) < self.batch_size:
                 return
             self._flush_sensor(sensor)
@@ -391,11 +423,12 @@ class LakeWriter:
 
     def _flush_sensor(self, sensor: str) -> list[Path]:
         lines = self._buffers.get(sensor)
+        read, self._read[sensor] = self._read.get(sensor), []
         if not lines:
             return []
         self._buffers[sensor] = []
         now_ms = int(time.time() * 1000)
-        table, messages = _lines_table(lines)
+        table, messages = _lines_table(lines, read)
         days = _days(messages, table, now_ms // _DAY_MS)
         written = []
         unique = np.unique(days)

@@ -66,6 +66,9 @@ log = logging.getLogger(__name__)
 TICK = 1.0
 #: Seconds between two catch-ups of the main process's search index.
 READER_INTERVAL = 0.5
+#: Seconds the catch-up waits for a worker's handover of what it has committed before
+#: reading those documents back from the database instead (see DocumentStore.refresh).
+HANDOVER_PATIENCE = 1.0
 #: The reader saves an index snapshot when this many documents arrived since the last one
 #: and SNAPSHOT_INTERVAL seconds have passed (and at shutdown).
 SNAPSHOT_DOCS = 50_000
@@ -546,7 +549,7 @@ class Platform:
         saved_at, saved_docs = time.monotonic(), len(reader)
         while not self._stop.wait(READER_INTERVAL):
             try:
-                reader.refresh()
+                reader.refresh(HANDOVER_PATIENCE)
                 docs = len(reader)
                 if (
                     docs - saved_docs >= SNAPSHOT_DOCS

@@ -218,6 +218,7 @@ class IndexStage:
         message without one); how many.  What went into the alert store is appended to
         ``handovers`` (when given), for a process that searches the store (see
         :meth:`~metron.search.documents.DocumentStore.offer`)."""
+        from metron.arrowjson import read_lines
         from metron.indexing.config import parse_indexing_config
 
         if not messages:
@@ -233,12 +234,16 @@ class IndexStage:
             # One JSON text per message: stored as it is, and the lake's table is read
             # from the same texts (plain JSON values, not Stellar's own types).
             texts = [dumps(m) for m in group]
+            # ... read into a table once for the process that searches (see Handover)
+            # and for the lake, which would otherwise each read them again
+            searched = config.alert_store is not None and handovers is not None
+            table = read_lines(texts) if searched else None
             if config.alert_store is not None:
-                handover = self.store.add_texts(config.alert_store.index, group, texts)
+                handover = self.store.add_texts(config.alert_store.index, group, texts, table)
                 if handovers is not None and handover is not None:
                     handovers.append(handover)
             if config.lake is not None:
-                self.lake.write_lines(config.lake.index, texts)
+                self.lake.write_lines(config.lake.index, texts, table)
                 self.lake_rows += len(group)
         return len(messages)
 

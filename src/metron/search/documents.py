@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import orjson
+import pyarrow as pa
 
 from metron.errors import MetronError
 from metron.search.errors import InvalidRequest
@@ -116,16 +117,25 @@ class Handover:
     """Documents one write stored under one index name, as another process needs them to
     take them into its search index without reading them back from the database: their
     ids run from ``first`` in the order of ``texts`` (their JSON as stored) and ``keys``
-    (their keys in the key map).  See :meth:`DocumentStore.offer`."""
+    (their keys in the key map).  ``table``, when the writer had it, is the texts as
+    :func:`metron.arrowjson.read_lines` reads them, so that the taker need not read them
+    again.  See :meth:`DocumentStore.offer`."""
 
     first: int
     index: str
     texts: list[bytes]
     keys: list[int]
+    table: pa.Table | None = None
 
     @property
     def last(self) -> int:
         return self.first + len(self.texts) - 1
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds (about)."""
+        held = sum(map(len, self.texts))
+        return held if self.table is None else held + self.table.nbytes
 
 
 #: Documents read back from the database (or taken from handovers) at a time.
@@ -258,6 +268,8 @@ class DocumentStore:
         self._offers: dict[int, Handover] = {}
         self._offered_bytes = 0
         self._offers_lock = threading.Lock()
+        # (first document not handed over, since when): see refresh's patience
+        self._gap: tuple[int, float] | None = None
         self._catch_up()
 
     def _create(self) -> None:
@@ -337,15 +349,47 @@ class DocumentStore:
             if handover.first <= self._caught_up:
                 return
             self._offers[handover.first] = handover
-            self._offered_bytes += sum(map(len, handover.texts))
+            self._offered_bytes += handover.size
             while self._offered_bytes > OFFER_LIMIT and self._offers:
                 dropped = self._offers.pop(min(self._offers))
-                self._offered_bytes -= sum(map(len, dropped.texts))
+                self._offered_bytes -= dropped.size
 
-    def refresh(self) -> None:
+    def refresh(self, patience: float = 0.0) -> None:
         """Take in what other processes wrote since the store last looked (searches do
-        this anyway; a process that serves searches calls it to stay current)."""
-        self._catch_up()
+        this anyway; a process that serves searches calls it to stay current).
+
+        With ``patience`` (seconds), documents that no handover covers yet (see
+        :meth:`offer`) are left for a later refresh until they have waited that long:
+        their writer commits before it hands them over, so a refresh between the two
+        would read back from the database what is on its way already."""
+        if patience <= 0:
+            self._catch_up()
+            return
+        with self._lock:
+            row = self._conn.execute("SELECT max(id) FROM docs").fetchone()
+            end = int(row[0] or 0)
+            if end <= self._caught_up:
+                return
+            covered = self._covered()
+            if covered < end:
+                now = time.monotonic()
+                if self._gap is None or self._gap[0] != covered + 1:
+                    self._gap = (covered + 1, now)  # the first document not handed over
+                if now - self._gap[1] < patience:
+                    end = covered
+            if end > self._caught_up:
+                self._advance(end, [])
+
+    def _covered(self) -> int:
+        """The last document of the run of handovers that begins right after those the
+        index holds (``_caught_up`` when there is none)."""
+        at = self._caught_up + 1
+        with self._offers_lock:
+            for first in sorted(self._offers):
+                if first > at:
+                    break
+                at = max(at, self._offers[first].last + 1)
+        return at - 1
 
     def _catch_up(self) -> None:
         """Bring the index up to the database: the versions written since it last looked
@@ -398,9 +442,14 @@ class DocumentStore:
                     continue  # (overlaps one taken: its documents are in already)
                 if handover.first > at:
                     self._read_back(at, handover.first - 1, end, entries)
-                entries += self._take(handover, retired)
-                if len(entries) >= _CHUNK:
+                taken, table = self._take(handover, retired)
+                if table is not None:  # read already: in on its own, after those before it
                     self._add_entries(entries)
+                    self._add_entries(taken, table)
+                else:
+                    entries += taken
+                    if len(entries) >= _CHUNK:
+                        self._add_entries(entries)
                 at = handover.last + 1
             if at <= end:
                 self._read_back(at, end, end, entries)
@@ -435,20 +484,24 @@ class DocumentStore:
                 if first > end:
                     break
                 handover = offers.pop(first)
-                self._offered_bytes -= sum(map(len, handover.texts))
+                self._offered_bytes -= handover.size
                 if first > start and handover.last <= end:
                     taken.append(handover)
         return taken
 
-    def _take(self, handover: Handover, retired: set[int]) -> list[tuple[int, str, bytes]]:
+    def _take(
+        self, handover: Handover, retired: set[int]
+    ) -> tuple[list[tuple[int, str, bytes]], pa.Table | None]:
         """Documents handed over (see :meth:`offer`) into the keys; those not
-        ``retired``, for the index."""
+        ``retired``, for the index, with their table when the handover has one for
+        exactly them."""
         ids = range(handover.first, handover.last + 1)
         self._key_map().put_many(handover.keys, ids)
         texts = zip(ids, handover.texts, strict=True)
-        if not retired:
-            return [(doc_id, handover.index, text) for doc_id, text in texts]
-        return [(doc_id, handover.index, text) for doc_id, text in texts if doc_id not in retired]
+        if not retired or retired.isdisjoint(ids):
+            return [(doc_id, handover.index, text) for doc_id, text in texts], handover.table
+        kept = [(doc_id, handover.index, text) for doc_id, text in texts if doc_id not in retired]
+        return kept, None
 
     def _read_back(
         self, first: int, last: int, end: int, entries: list[tuple[int, str, bytes]]
@@ -471,14 +524,19 @@ class DocumentStore:
             if len(entries) >= _CHUNK:
                 self._add_entries(entries)
 
-    def _add_entries(self, entries: list[tuple[int, str, bytes]]) -> None:
-        """Documents given as (id, index name, JSON text) into the index; ``entries`` is
-        emptied."""
+    def _add_entries(
+        self, entries: list[tuple[int, str, bytes]], table: pa.Table | None = None
+    ) -> None:
+        """Documents given as (id, index name, JSON text) into the index (``table``:
+        their texts read already, see :class:`Handover`); ``entries`` is emptied."""
         if not entries:
             return
         add_texts = getattr(self.index, "add_texts", None)
         if add_texts is not None:
-            add_texts(entries)
+            if table is None:
+                add_texts(entries)
+            else:
+                add_texts(entries, table)
         else:
             self._add_documents([(i, name, orjson.loads(text)) for i, name, text in entries])
         entries.clear()
@@ -562,16 +620,21 @@ class DocumentStore:
         return len(self._write(list(items), raw)[0])
 
     def add_texts(
-        self, index: str, messages: Sequence[Mapping[str, Any]], texts: Sequence[bytes]
+        self,
+        index: str,
+        messages: Sequence[Mapping[str, Any]],
+        texts: Sequence[bytes],
+        table: pa.Table | None = None,
     ) -> Handover | None:
         """:meth:`add_many` of ``messages`` under the index name ``index``, each stored as
         its JSON text in ``texts``; what another process that searches the store needs
         to take them in without reading them back (:meth:`offer`), None when nothing
-        was written."""
+        was written.  ``table``: the texts as :func:`metron.arrowjson.read_lines` read
+        them, when the caller has that (it rides in the handover)."""
         ids, keys = self._write([(index, message) for message in messages], texts)
         if not ids:
             return None
-        return Handover(ids.start, index, list(texts), keys)
+        return Handover(ids.start, index, list(texts), keys, table)
 
     def _write(
         self,

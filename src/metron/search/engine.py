@@ -171,16 +171,21 @@ class ColumnIndex:
                 # the pending documents end at docs[at - 1], not at the last row added
                 self._flush(end=base + at)
 
-    def add_texts(self, docs: Sequence[tuple[int, str, bytes]]) -> None:
+    def add_texts(
+        self, docs: Sequence[tuple[int, str, bytes]], table: pa.Table | None = None
+    ) -> None:
         """:meth:`add_many` for documents given as their JSON text (one object each), the
         same index as :meth:`add_many` of the decoded documents, built cheaper: the
         fields' values are read by Arrow's JSON reader at C speed (see
         :mod:`metron.arrowjson`), and only the fields that need it (lists, objects, a
-        field of floats that also holds integers) are decoded document by document."""
+        field of floats that also holds integers) are decoded document by document.
+        ``table``, when given, is what :func:`~metron.arrowjson.read_lines` read from the
+        texts already (in another process, say): they are not read again."""
         if not docs:
             return
         texts = [text for _, _, text in docs]
-        table = read_lines(texts)
+        if table is None or table.num_rows != len(texts):
+            table = read_lines(texts)
         if table is None or not all(map(_flat, table.schema.types)):
             # not one type per field, or objects (their fields may meet dotted names in
             # an order only the documents know): document by document
