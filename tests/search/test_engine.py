@@ -570,3 +570,23 @@ def test_text_read_by_arrow_keeps_integers_apart_from_floats() -> None:
         "10.0": 1,
         "2.5": 1,
     }
+
+
+def test_documents_added_as_columns_are_the_documents_added_as_texts() -> None:
+    """A handover's documents come as columns (a range of ids, one index name, the
+    texts): the same index as the (id, index, text) entries, and the same checks."""
+    texts = [b'{"a":"x%d","n":%d,"tags":["t%d"]}' % (i, i, i % 3) for i in range(6)]
+    by_entries, by_columns = ColumnIndex(), ColumnIndex()
+    by_entries.add_texts([(10 + i, "bro", text) for i, text in enumerate(texts[:3])])
+    by_entries.add_texts([(20 + i, "snort", text) for i, text in enumerate(texts[3:])])
+    by_columns.add_columns(range(10, 13), "bro", texts[:3], read_lines(texts[:3]))
+    by_columns.add_columns([20, 21, 22], ["snort"] * 3, texts[3:])
+    for query in (MatchAll(), Term("tags", "t1"), Term("n", "4")):
+        assert by_columns.search(query, facets=["a"]) == by_entries.search(query, facets=["a"])
+    with pytest.raises(ValueError, match="must grow"):
+        by_columns.add_columns(range(22, 24), "bro", texts[:2])
+    with pytest.raises(ValueError, match="must grow"):
+        by_columns.add_columns([30, 30], "bro", texts[:2])
+    with pytest.raises(ValueError, match="one id, index name and text"):
+        by_columns.add_columns(range(30, 32), ["bro"], texts[:2])
+    assert len(by_columns) == 6

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metron.search import keys as keys_module
 from metron.search.keys import KeyMap, doc_key
@@ -55,3 +58,36 @@ def test_put_many_is_put_in_order() -> None:
     mapping = KeyMap()
     mapping.put_many([1, 2, 1], [10, 20, 30])
     assert mapping.get_many([1, 2, 3]) == [30, 20, None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("put"), st.lists(st.tuples(st.integers(-5, 5), st.integers(1, 99)))),
+            st.tuples(st.just("get"), st.lists(st.integers(-6, 6), max_size=4)),
+        ),
+        max_size=30,
+    ),
+    merge_at=st.integers(1, 8),
+)
+def test_the_map_answers_as_a_dict_whenever_it_merges(
+    steps: list[tuple[str, list[Any]]], merge_at: int
+) -> None:
+    """Puts wait as they came until a lookup or MERGE_AT of them: whatever the mixture,
+    a key gives the id it was put with last."""
+    reference: dict[int, int] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys_module, "MERGE_AT", merge_at)
+        mapping = KeyMap()
+        for kind, items in steps:
+            if kind == "put":
+                mapping.put_many([k for k, _ in items], [i for _, i in items])
+                reference.update(items)
+            else:
+                assert mapping.get_many(items) == [reference.get(k) for k in items]
+                if items:
+                    assert mapping.get(items[0]) == reference.get(items[0])
+        mapping._merge()
+        assert mapping.get_many(list(range(-6, 7))) == [reference.get(k) for k in range(-6, 7)]
+        assert len(mapping) == len(reference)

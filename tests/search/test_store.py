@@ -352,14 +352,14 @@ def test_handed_over_writes_are_the_writes_read_back(
     from metron.search.engine import ColumnIndex
 
     tables_taken: list[int] = []
-    real_add_texts = ColumnIndex.add_texts
+    real_add_columns = ColumnIndex.add_columns
 
-    def spying(self: ColumnIndex, docs: Any, table: Any = None) -> None:
+    def spying(self: ColumnIndex, ids: Any, indexes: Any, texts: Any, table: Any = None) -> None:
         if table is not None:
-            tables_taken.append(len(docs))
-        real_add_texts(self, docs, table)
+            tables_taken.append(len(texts))
+        real_add_columns(self, ids, indexes, texts, table)
 
-    monkeypatch.setattr(ColumnIndex, "add_texts", spying)
+    monkeypatch.setattr(ColumnIndex, "add_columns", spying)
     real_texts = _texts
 
     def _texts_and_table(docs: list[dict[str, Any]]) -> Any:

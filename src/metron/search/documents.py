@@ -330,11 +330,17 @@ class DocumentStore:
         """The key map of the versions up to id ``last`` (when no snapshot holds it)."""
         keys = KeyMap()
         if last:
-            for doc_id, guid, sensor in self._conn.execute(
-                "SELECT id, guid, sensor FROM docs WHERE id <= ? ORDER BY id", (last,)
-            ):
-                keys.put(doc_key(guid, sensor), int(doc_id))
+            self._put_keys(keys, 1, last)
         return keys
+
+    def _put_keys(self, keys: KeyMap, first: int, last: int) -> None:
+        """The keys of versions ``first`` to ``last`` into ``keys``."""
+        cursor = self._conn.execute(
+            "SELECT id, guid, sensor FROM docs WHERE id >= ? AND id <= ? ORDER BY id",
+            (first, last),
+        )
+        while rows := cursor.fetchmany(_CHUNK):
+            keys.put_many([doc_key(row[1], row[2]) for row in rows], [row[0] for row in rows])
 
     def offer(self, handover: Handover) -> None:
         """Documents another process has just written (:meth:`add_texts` gave
@@ -424,11 +430,7 @@ class DocumentStore:
             # costs less than reading the text again (add_texts is for the catch-up)
             self._add_documents(fresh)
         elif not self.searchable:  # the keys are all a write-only store keeps
-            for doc_id, guid, sensor in self._conn.execute(
-                "SELECT id, guid, sensor FROM docs WHERE id > ? AND id <= ? ORDER BY id",
-                (start, end),
-            ):
-                keys.put(doc_key(guid, sensor), int(doc_id))
+            self._put_keys(keys, start + 1, end)
         else:
             # what was handed over, and the rest read back, into the index in id order and
             # in chunks of up to _CHUNK (a store opened without a snapshot may catch up
@@ -442,14 +444,7 @@ class DocumentStore:
                     continue  # (overlaps one taken: its documents are in already)
                 if handover.first > at:
                     self._read_back(at, handover.first - 1, end, entries)
-                taken, table = self._take(handover, retired)
-                if table is not None:  # read already: in on its own, after those before it
-                    self._add_entries(entries)
-                    self._add_entries(taken, table)
-                else:
-                    entries += taken
-                    if len(entries) >= _CHUNK:
-                        self._add_entries(entries)
+                self._take(handover, retired, entries)
                 at = handover.last + 1
             if at <= end:
                 self._read_back(at, end, end, entries)
@@ -490,18 +485,24 @@ class DocumentStore:
         return taken
 
     def _take(
-        self, handover: Handover, retired: set[int]
-    ) -> tuple[list[tuple[int, str, bytes]], pa.Table | None]:
-        """Documents handed over (see :meth:`offer`) into the keys; those not
-        ``retired``, for the index, with their table when the handover has one for
-        exactly them."""
+        self, handover: Handover, retired: set[int], entries: list[tuple[int, str, bytes]]
+    ) -> None:
+        """Documents handed over (see :meth:`offer`) into the keys, and those not
+        ``retired`` into the index: with their table, when the handover has one for all
+        of them, as they are (after ``entries``, which come before them); otherwise onto
+        ``entries`` (which go into the index every _CHUNK)."""
         ids = range(handover.first, handover.last + 1)
         self._key_map().put_many(handover.keys, ids)
+        whole = not retired or retired.isdisjoint(ids)
+        add_columns = getattr(self.index, "add_columns", None)
+        if whole and handover.table is not None and add_columns is not None:
+            self._add_entries(entries)
+            add_columns(ids, handover.index, handover.texts, handover.table)
+            return
         texts = zip(ids, handover.texts, strict=True)
-        if not retired or retired.isdisjoint(ids):
-            return [(doc_id, handover.index, text) for doc_id, text in texts], handover.table
-        kept = [(doc_id, handover.index, text) for doc_id, text in texts if doc_id not in retired]
-        return kept, None
+        entries += [(i, handover.index, text) for i, text in texts if whole or i not in retired]
+        if len(entries) >= _CHUNK:
+            self._add_entries(entries)
 
     def _read_back(
         self, first: int, last: int, end: int, entries: list[tuple[int, str, bytes]]
@@ -524,19 +525,14 @@ class DocumentStore:
             if len(entries) >= _CHUNK:
                 self._add_entries(entries)
 
-    def _add_entries(
-        self, entries: list[tuple[int, str, bytes]], table: pa.Table | None = None
-    ) -> None:
-        """Documents given as (id, index name, JSON text) into the index (``table``:
-        their texts read already, see :class:`Handover`); ``entries`` is emptied."""
+    def _add_entries(self, entries: list[tuple[int, str, bytes]]) -> None:
+        """Documents given as (id, index name, JSON text) into the index; ``entries`` is
+        emptied."""
         if not entries:
             return
         add_texts = getattr(self.index, "add_texts", None)
         if add_texts is not None:
-            if table is None:
-                add_texts(entries)
-            else:
-                add_texts(entries, table)
+            add_texts(entries)
         else:
             self._add_documents([(i, name, orjson.loads(text)) for i, name, text in entries])
         entries.clear()

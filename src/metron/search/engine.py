@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
-from itertools import count, pairwise
+from itertools import count, repeat
+from operator import lt
 from pathlib import Path
 from typing import Any
 
@@ -181,19 +182,38 @@ class ColumnIndex:
         field of floats that also holds integers) are decoded document by document.
         ``table``, when given, is what :func:`~metron.arrowjson.read_lines` read from the
         texts already (in another process, say): they are not read again."""
-        if not docs:
+        if docs:
+            self.add_columns(
+                [doc_id for doc_id, _, _ in docs],
+                [index for _, index, _ in docs],
+                [text for _, _, text in docs],
+                table,
+            )
+
+    def add_columns(
+        self,
+        ids: Sequence[int],
+        indexes: Sequence[str] | str,
+        texts: Sequence[bytes],
+        table: pa.Table | None = None,
+    ) -> None:
+        """:meth:`add_texts` for documents given as columns: their ids (a ``range``
+        costs least), index names (one name for all, or one each) and texts."""
+        if not texts:
             return
-        texts = [text for _, _, text in docs]
+        if len(ids) != len(texts) or (not isinstance(indexes, str) and len(indexes) != len(ids)):
+            raise ValueError("add_columns: one id, index name and text per document")
         if table is None or table.num_rows != len(texts):
             table = read_lines(texts)
         if table is None or not all(map(_flat, table.schema.types)):
             # not one type per field, or objects (their fields may meet dotted names in
             # an order only the documents know): document by document
-            self.add_many([(doc_id, index, orjson.loads(text)) for doc_id, index, text in docs])
+            names = repeat(indexes) if isinstance(indexes, str) else indexes
+            self.add_many(list(zip(ids, names, map(orjson.loads, texts))))
             return
         self._flush()  # the pending documents' rows come first
-        first = self._add_rows([doc_id for doc_id, _, _ in docs], [index for _, index, _ in docs])
-        all_rows = np.arange(first, first + len(docs), dtype=np.int32)
+        first = self._add_rows(ids, indexes)
+        all_rows = np.arange(first, first + len(texts), dtype=np.int32)
         parts: dict[str, list[Piece]] = {}
         repeated: set[str] = set()
         decoded: list[dict[str, Any]] | None = None
@@ -222,21 +242,23 @@ class ColumnIndex:
             self._odd_column(name, all_rows, values, parts, repeated)
         self._extend(parts, repeated)
 
-    def _add_rows(self, ids: list[int], indexes: list[str]) -> int:
-        """Rows for documents ``ids`` of ``indexes`` (ids must grow); the first one's row."""
-        if (self._last_id is not None and ids[0] <= self._last_id) or any(
-            b <= a for a, b in pairwise(ids)
-        ):
+    def _add_rows(self, ids: Sequence[int], indexes: Sequence[str] | str) -> int:
+        """Rows for documents ``ids`` of ``indexes`` (ids must grow; one index name for
+        all, or one each); the first one's row."""
+        growing = ids.step > 0 if isinstance(ids, range) else all(map(lt, ids, ids[1:]))
+        if (self._last_id is not None and ids[0] <= self._last_id) or not growing:
             raise ValueError("document ids must grow")
         codes = self._index_codes
         names = self._index_names
-        index_codes = []
-        for index in indexes:
+        index_codes: list[int] = []
+        for index in (indexes,) if isinstance(indexes, str) else indexes:
             code = codes.get(index)
             if code is None:
                 code = codes[index] = len(names)
                 names.append(index)
             index_codes.append(code)
+        if isinstance(indexes, str):
+            index_codes *= len(ids)
         self._last_id = ids[-1]
         self._rows += len(ids)
         self._n_live += len(ids)

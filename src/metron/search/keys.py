@@ -8,11 +8,16 @@ sensor) -> a document id instead: a sorted numpy base (saved beside the search i
 snapshot, memory-mapped when loaded) plus a dict of recent entries.  An id found here may
 be an old version (following ``retired_by`` reaches the latest) or, for a hash collision,
 another document (the caller checks the row's guid and sensor).
+
+Entries put are kept as they came until a lookup needs them (then they join the dict) or
+there are :data:`MERGE_AT` of them (then they join the base, vectorised): a process that
+only follows others' writes (the platform's searcher) never builds the dict.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 import mmh3
@@ -36,22 +41,39 @@ class KeyMap:
         self._keys = keys if keys is not None else np.empty(0, np.int64)
         self._ids = ids if ids is not None else np.empty(0, np.int64)
         self._recent: dict[int, int] = {}
+        # puts not in _recent yet, in order (all newer than _recent's)
+        self._puts: list[tuple[Sequence[int], Sequence[int]]] = []
+        self._put_count = 0
 
     def __len__(self) -> int:
-        return len(self._keys) + len(self._recent)
+        """Keys held (a key put again, before a lookup, is counted again)."""
+        return len(self._keys) + len(self._recent) + self._put_count
 
     def put(self, key: int, doc_id: int) -> None:
-        self._recent[key] = doc_id
-        if len(self._recent) >= MERGE_AT:
-            self._merge()
+        self.put_many((key,), (doc_id,))
 
     def put_many(self, keys: Sequence[int], doc_ids: Sequence[int]) -> None:
-        """:meth:`put` for pairs of keys and ids, in order (a later one wins)."""
-        self._recent.update(zip(keys, doc_ids, strict=True))
-        if len(self._recent) >= MERGE_AT:
-            self._merge()
+        """:meth:`put` for pairs of keys and ids, in order (a later one wins).  The
+        sequences are kept as they are until needed: they must not change."""
+        if len(keys) != len(doc_ids):
+            raise ValueError("put_many: one id per key")
+        if keys:
+            self._puts.append((keys, doc_ids))
+            self._put_count += len(keys)
+            if self._put_count + len(self._recent) >= MERGE_AT:
+                self._merge()
+
+    def _take_puts(self) -> None:
+        """The puts into the dict of recent entries (a lookup needs them there)."""
+        recent = self._recent
+        for keys, doc_ids in self._puts:
+            recent.update(zip(keys, doc_ids))
+        self._puts = []
+        self._put_count = 0
 
     def get(self, key: int) -> int | None:
+        if self._puts:
+            self._take_puts()
         found = self._recent.get(key)
         if found is not None:
             return found
@@ -63,6 +85,8 @@ class KeyMap:
 
     def get_many(self, keys: Sequence[int]) -> list[int | None]:
         """:meth:`get` for many keys at once (one vectorised search of the base)."""
+        if self._puts:
+            self._take_puts()
         out: list[int | None] = [None] * len(keys)
         base = self._keys
         if len(base):
@@ -81,16 +105,30 @@ class KeyMap:
         return out
 
     def _merge(self) -> None:
-        if not self._recent:
+        """Everything into the sorted base: the base, the dict, then the puts, a later
+        entry of a key winning."""
+        count = len(self._recent) + self._put_count
+        if not count:
             return
-        recent_keys = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
-        recent_ids = np.fromiter(self._recent.values(), np.int64, len(self._recent))
-        keep = ~np.isin(self._keys, recent_keys)
-        keys = np.concatenate([self._keys[keep], recent_keys])
-        ids = np.concatenate([self._ids[keep], recent_ids])
+        recent = self._recent
+        new_keys = np.fromiter(
+            chain(recent.keys(), *(keys for keys, _ in self._puts)), np.int64, count
+        )
+        new_ids = np.fromiter(
+            chain(recent.values(), *(ids for _, ids in self._puts)), np.int64, count
+        )
+        keys = np.concatenate([self._keys, new_keys])
+        ids = np.concatenate([self._ids, new_ids])
+        # stable: a key's entries stay in the order they came; the base is one sorted run
         order = np.argsort(keys, kind="stable")
-        self._keys, self._ids = keys[order], ids[order]
+        keys = keys[order]
+        last = np.empty(len(keys), dtype=bool)  # the last entry of each key wins
+        np.not_equal(keys[:-1], keys[1:], out=last[:-1])
+        last[-1] = True
+        self._keys, self._ids = keys[last], ids[order[last]]
         self._recent = {}
+        self._puts = []
+        self._put_count = 0
 
     def save(self, directory: Path) -> None:
         """Write ``doc-keys.npy`` and ``doc-ids.npy`` into ``directory`` (which must exist)."""
