@@ -590,3 +590,37 @@ def test_documents_added_as_columns_are_the_documents_added_as_texts() -> None:
     with pytest.raises(ValueError, match="one id, index name and text"):
         by_columns.add_columns(range(30, 32), ["bro"], texts[:2])
     assert len(by_columns) == 6
+
+
+def test_texts_are_needed_only_for_what_the_table_cannot_say() -> None:
+    """A handover leaves its texts out when the index can take everything from the
+    table: not for objects, mixtures, lists of floats, or floats written as integers."""
+    from metron.search.engine import texts_needed
+
+    def needed(*texts: bytes) -> bool:
+        return texts_needed(read_lines(list(texts)), list(texts))
+
+    assert not needed(b'{"a":"x","n":1,"f":2.5,"tags":["t"],"ok":true}', b'{"a":"y","f":3.25}')
+    assert not needed(b'{"f":2.0}', b'{"f":2.5}')  # whole, but written as a float
+    assert needed(b'{"f":2}', b'{"f":2.5}')  # an integer among the floats
+    assert needed(b'{"o":{"k":1}}')  # an object
+    assert needed(b'{"ttls":[30.0,60.0]}')  # a list of floats
+    assert needed(b'{"v":1}', b'{"v":"x"}')  # a mixture: Arrow cannot read it
+    assert texts_needed(None, [b"{}"])
+
+
+def test_documents_without_their_texts_are_the_documents_with_them() -> None:
+    texts = [b'{"a":"x%d","f":%d.5,"tags":["t%d","u"]}' % (i, i, i % 3) for i in range(5)]
+    table = read_lines(texts)
+    with_texts, without = ColumnIndex(), ColumnIndex()
+    with_texts.add_columns(range(1, 6), "bro", texts, table)
+    without.add_columns(range(1, 6), "bro", None, table)
+    for query in (MatchAll(), Term("tags", "u"), Term("f", "2.5")):
+        assert without.search(query, facets=["a", "f"]) == with_texts.search(
+            query, facets=["a", "f"]
+        )
+    assert without.fields() == with_texts.fields()
+    odd = [b'{"o":{"k":1}}']
+    with pytest.raises(ValueError, match="does not hold the documents alone"):
+        without.add_columns(range(6, 7), "bro", None, read_lines(odd))
+    assert len(without) == 5  # nothing added

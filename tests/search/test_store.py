@@ -356,7 +356,7 @@ def test_handed_over_writes_are_the_writes_read_back(
 
     def spying(self: ColumnIndex, ids: Any, indexes: Any, texts: Any, table: Any = None) -> None:
         if table is not None:
-            tables_taken.append(len(texts))
+            tables_taken.append(len(ids))
         real_add_columns(self, ids, indexes, texts, table)
 
     monkeypatch.setattr(ColumnIndex, "add_columns", spying)
@@ -392,7 +392,13 @@ def test_handed_over_writes_are_the_writes_read_back(
         two.add_many([("bro", alert(9))])  # a writer that hands nothing over
         late = one.add_texts("bro", [alert(6, note="late")], _texts([alert(6, note="late")]))
         handed.refresh()
-        assert read_back_rows == [2]  # g9 and the late g6: the rest was handed over
+        if with_table:
+            # each handover lost a document to a later write (g3, g6, g8), and brought
+            # its table without its texts (the index needs none): all read back
+            assert read_back_rows == [4, 3, 2, 2]
+        else:
+            assert read_back_rows == [2]  # g9 and the late g6: the rest was handed over
+        read_back_rows.clear()
         # each of those handovers lost a document to a later write (g3, g6, g8): their
         # texts are read instead of their tables
         assert tables_taken == []
@@ -408,7 +414,7 @@ def test_handed_over_writes_are_the_writes_read_back(
         one.add_many([("bro", alert(4, note="replaced later"))])
         handed.refresh()
         # the handovers kept (within OFFER_LIMIT) went in as their tables
-        kept = 30 - (sum(read_back_rows[1:]) - 1)  # (the add_many handed nothing over)
+        kept = 30 - (sum(read_back_rows) - 1)  # (the add_many handed nothing over)
         assert kept > 0
         assert tables_taken == ([1] * kept if with_table else [])
     with AlertStore(tmp_path / "a") as read_back:
@@ -471,3 +477,30 @@ def test_a_patient_refresh_waits_for_handovers_on_their_way(
         handed.refresh(patience=1.0)
         assert len(handed.index) == 5
         assert handed.search({"query": "*", "size": 0})["total"] == 6  # searches wait not
+
+
+def test_a_handover_leaves_out_the_texts_its_table_makes_needless(tmp_path: Path) -> None:
+    """The texts ride along only when the searcher's index would need them beside the
+    table; either way the searcher ends with the documents as written."""
+    from metron.arrowjson import read_lines
+    from metron.search.documents import DocumentStore
+
+    with (
+        AlertStore(tmp_path / "a") as handed,
+        DocumentStore(tmp_path / "a", searchable=False) as worker,
+    ):
+        plain = [alert(n) for n in range(1, 4)]  # a float score written as 10.0, ...
+        texts = _texts(plain)
+        handover = worker.add_texts("bro", plain, texts, read_lines(texts))
+        assert handover is not None and handover.texts is None and handover.last == 3
+        mixed = [alert(4, score=1), alert(5, score=2.5)]  # an integer among floats
+        texts = _texts(mixed)
+        handover_mixed = worker.add_texts("bro", mixed, texts, read_lines(texts))
+        assert handover_mixed is not None and handover_mixed.texts == texts
+        handed.offer(handover)
+        handed.offer(handover_mixed)
+        handed.refresh()
+        facets = handed.search({"query": "*", "size": 0, "facetFields": ["score"]})
+        assert facets["total"] == 5
+        assert facets["facetCounts"]["score"] == {"1": 1, "2.5": 1}
+        assert handed.find_one("g2", "bro") == alert(2)

@@ -502,7 +502,15 @@ class Platform:
                 worker = self._workers.get(number)
                 if worker is not None:
                     worker.outstanding.discard(seq)
+                drained = not any(w.outstanding for w in self._workers.values())
+                workers = list(self._workers.values())
             self._ledger.processed(seq)
+            if drained:
+                # every batch sent is processed (a burst has ended, or the sources are
+                # slower than the workers): a worker whose lake buffer is large writes
+                # it now instead of after IDLE (the checkpoints advance a second sooner)
+                for each in workers:
+                    each.inbox.put(("drained",))
         elif kind == "durable":
             self._call_acks(self._ledger.durable(message[2]))
         elif kind == "ready":

@@ -18,9 +18,11 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
 
 A batch is written to the alert store as soon as it is processed (searchable at once),
 and to the lake in larger writes (fewer, bigger files): when the lake buffer holds
-``lake_batch`` rows, its oldest batch has waited ``lake_interval`` seconds, or no batch
-came for ``IDLE`` seconds.  Batches are
-reported durable only then, so a source's checkpoint never passes data the lake lacks.
+``lake_batch`` rows, its oldest batch has waited ``lake_interval`` seconds, no batch
+came for ``IDLE`` seconds, or the main process says that every batch it sent is
+processed (``("drained",)``) and the buffer holds :data:`DRAINED_LAKE_ROWS` rows at
+least.  Batches are reported durable only then, so a source's checkpoint never passes
+data the lake lacks.
 
 A worker whose main process dies exits too (it checks its parent every second).
 """
@@ -54,6 +56,9 @@ log = logging.getLogger(__name__)
 DEFAULT_LAKE_INTERVAL = 5.0
 #: Seconds without a batch after which the lake is written anyway (a burst has ended).
 IDLE = 1.0
+#: Lake rows a worker writes at once when the pipeline is drained (fewer wait for IDLE:
+#: a trickle of batches, each one draining the pipeline, must not make a file each).
+DRAINED_LAKE_ROWS = 5_000
 
 
 def worker_main(
@@ -200,6 +205,9 @@ def _take_batches(
                 or stages.lake_full()
                 or time.monotonic() - oldest >= lake_interval
             ):
+                durable()
+        elif kind == "drained":
+            if pending and stages.lake_rows >= DRAINED_LAKE_ROWS:
                 durable()
         elif kind == "config":
             if pending:

@@ -116,25 +116,26 @@ Written = tuple[int, str, Mapping[str, Any], int]
 class Handover:
     """Documents one write stored under one index name, as another process needs them to
     take them into its search index without reading them back from the database: their
-    ids run from ``first`` in the order of ``texts`` (their JSON as stored) and ``keys``
-    (their keys in the key map).  ``table``, when the writer had it, is the texts as
+    ids run from ``first`` in the order of ``keys`` (their keys in the key map) and
+    ``texts`` (their JSON as stored).  ``table``, when the writer had it, is the texts as
     :func:`metron.arrowjson.read_lines` reads them, so that the taker need not read them
-    again.  See :meth:`DocumentStore.offer`."""
+    again; the texts are then left out (None) when the search index has no use for them
+    (see :func:`metron.search.engine.texts_needed`).  See :meth:`DocumentStore.offer`."""
 
     first: int
     index: str
-    texts: list[bytes]
+    texts: list[bytes] | None
     keys: list[int]
     table: pa.Table | None = None
 
     @property
     def last(self) -> int:
-        return self.first + len(self.texts) - 1
+        return self.first + len(self.keys) - 1
 
     @property
     def size(self) -> int:
         """Bytes it holds (about)."""
-        held = sum(map(len, self.texts))
+        held = sum(map(len, self.texts)) if self.texts is not None else 0
         return held if self.table is None else held + self.table.nbytes
 
 
@@ -347,7 +348,7 @@ class DocumentStore:
         ``handover`` there): the next catch-up takes them from here instead of reading
         them back from the database.  Only a store that searches keeps them, up to
         :data:`OFFER_LIMIT` of text; a handover the index has passed already is dropped."""
-        if not self.searchable or not handover.texts:
+        if not self.searchable or not handover.keys:
             return
         # its own lock: the writer handing over must not wait for a catch-up to end (a
         # stale look at _caught_up only keeps a handover that the catch-up drops)
@@ -444,7 +445,7 @@ class DocumentStore:
                     continue  # (overlaps one taken: its documents are in already)
                 if handover.first > at:
                     self._read_back(at, handover.first - 1, end, entries)
-                self._take(handover, retired, entries)
+                self._take(handover, retired, end, entries)
                 at = handover.last + 1
             if at <= end:
                 self._read_back(at, end, end, entries)
@@ -485,12 +486,17 @@ class DocumentStore:
         return taken
 
     def _take(
-        self, handover: Handover, retired: set[int], entries: list[tuple[int, str, bytes]]
+        self,
+        handover: Handover,
+        retired: set[int],
+        end: int,
+        entries: list[tuple[int, str, bytes]],
     ) -> None:
         """Documents handed over (see :meth:`offer`) into the keys, and those not
-        ``retired`` into the index: with their table, when the handover has one for all
-        of them, as they are (after ``entries``, which come before them); otherwise onto
-        ``entries`` (which go into the index every _CHUNK)."""
+        ``retired`` (by versions up to ``end``) into the index: with their table, when
+        the handover has one for all of them, as they are (after ``entries``, which come
+        before them); otherwise onto ``entries`` (which go into the index every
+        _CHUNK), read back from the database when the handover has no texts."""
         ids = range(handover.first, handover.last + 1)
         self._key_map().put_many(handover.keys, ids)
         whole = not retired or retired.isdisjoint(ids)
@@ -498,6 +504,9 @@ class DocumentStore:
         if whole and handover.table is not None and add_columns is not None:
             self._add_entries(entries)
             add_columns(ids, handover.index, handover.texts, handover.table)
+            return
+        if handover.texts is None:  # (their table alone will not do here)
+            self._read_back(handover.first, handover.last, end, entries)
             return
         texts = zip(ids, handover.texts, strict=True)
         entries += [(i, handover.index, text) for i, text in texts if whole or i not in retired]
@@ -630,6 +639,11 @@ class DocumentStore:
         ids, keys = self._write([(index, message) for message in messages], texts)
         if not ids:
             return None
+        if table is not None:
+            from metron.search.engine import texts_needed
+
+            if not texts_needed(table, texts):
+                return Handover(ids.start, index, None, keys, table)
         return Handover(ids.start, index, list(texts), keys, table)
 
     def _write(

@@ -81,6 +81,40 @@ def _flat(kind: pa.DataType) -> bool:
     return not pa.types.is_nested(kind)
 
 
+#: A list column as its lists' lengths, their values one after another, and the values'
+#: type (no values: every list empty).
+ListPiece = tuple[np.ndarray[Any, Any], pa.Array | None, set[type] | None]
+
+
+def _list_piece(column: pa.ChunkedArray) -> ListPiece | None:
+    """A column of lists of strings, integers or booleans (no null inside) taken apart;
+    None when it is not one (then its values are decoded from the texts)."""
+    kind = column.type
+    if not pa.types.is_list(kind):
+        return None
+    item = _ARROW_KINDS.get(kind.value_type)
+    if item is None or item == {float}:  # floats: some may have been integers
+        if kind.value_type == pa.null() and sound(column):  # all empty: nothing to add
+            return np.zeros(len(column), dtype=np.int64), None, None
+        return None
+    if not sound(column):  # a null inside a list
+        return None
+    try:
+        lengths = np.concatenate(
+            [
+                pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+                for chunk in column.chunks
+            ]
+        )
+        flat = [chunk.flatten() for chunk in column.chunks]
+    except pa.ArrowException:  # (pyarrow cannot combine some lists the reader makes)
+        return None
+    if any(chunk.null_count for chunk in flat):
+        return None
+    values = pa.concat_arrays(flat) if len(flat) > 1 else flat[0]
+    return lengths, values, item
+
+
 def _lists(
     name: str,
     column: pa.ChunkedArray,
@@ -91,33 +125,42 @@ def _lists(
     """A column of lists of strings, integers or booleans (no null inside) as the piece
     of repeated rows that :meth:`ColumnIndex._odd_column` makes of them; whether it was
     one (otherwise the caller decodes the field's values)."""
-    kind = column.type
-    if not pa.types.is_list(kind):
+    taken = _list_piece(column)
+    if taken is None:
         return False
-    item = _ARROW_KINDS.get(kind.value_type)
-    if item is None or item == {float}:  # floats: some may have been integers
-        return kind.value_type == pa.null() and sound(column)  # all empty: nothing to add
-    if not sound(column):  # a null inside a list
-        return False
-    try:
-        lengths = np.concatenate(
-            [
-                pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
-                for chunk in column.chunks
-            ]
-        )
-        flat = [chunk.flatten() for chunk in column.chunks]
-    except pa.ArrowException:  # (pyarrow cannot combine some lists the reader makes)
-        return False
-    if any(chunk.null_count for chunk in flat):
-        return False
-    if lengths.sum():
-        values = pa.concat_arrays(flat) if len(flat) > 1 else flat[0]
+    lengths, values, item = taken
+    if values is not None and lengths.sum():
         piece = (np.repeat(rows, lengths).astype(np.int32), values, item)
         parts.setdefault(name, []).append(piece)
         if lengths.max() > 1:
             repeated.add(name)
     return True
+
+
+def texts_needed(table: pa.Table | None, texts: Sequence[bytes]) -> bool:
+    """Whether :meth:`ColumnIndex.add_columns` of ``table`` (what
+    :func:`~metron.arrowjson.read_lines` read from ``texts``) needs the texts too: for
+    objects, fields of mixed types, lists it cannot take apart, or a field of floats
+    whose text held integers.  When not, the texts may be left out (None)."""
+    if table is None or _decoded_in_part(table):
+        return True
+    return any(
+        _ARROW_KINDS.get(column.type) == {float} and _held_integers(column, texts, name)
+        for name, column in zip(table.column_names, table.columns, strict=True)
+    )
+
+
+def _decoded_in_part(table: pa.Table) -> bool:
+    """Whether some of the table's fields are taken from the decoded texts (objects,
+    mixtures, lists that cannot be taken apart), whatever the texts say."""
+    if not all(map(_flat, table.schema.types)):
+        return True
+    return any(
+        _ARROW_KINDS.get(column.type) is None
+        and column.type != pa.null()
+        and _list_piece(column) is None
+        for column in table.columns
+    )
 
 
 class ColumnIndex:
@@ -194,32 +237,40 @@ class ColumnIndex:
         self,
         ids: Sequence[int],
         indexes: Sequence[str] | str,
-        texts: Sequence[bytes],
+        texts: Sequence[bytes] | None,
         table: pa.Table | None = None,
     ) -> None:
         """:meth:`add_texts` for documents given as columns: their ids (a ``range``
-        costs least), index names (one name for all, or one each) and texts."""
-        if not texts:
-            return
-        if len(ids) != len(texts) or (not isinstance(indexes, str) and len(indexes) != len(ids)):
+        costs least), index names (one name for all, or one each) and texts.  The texts
+        may be None when ``table`` holds them and :func:`texts_needed` said so (the
+        caller vouches for it: a float field is then taken as floats throughout)."""
+        if len(ids) != (len(texts) if texts is not None else len(ids)) or (
+            not isinstance(indexes, str) and len(indexes) != len(ids)
+        ):
             raise ValueError("add_columns: one id, index name and text per document")
-        if table is None or table.num_rows != len(texts):
+        if texts is None:
+            if table is None or table.num_rows != len(ids) or _decoded_in_part(table):
+                raise ValueError("add_columns: the table does not hold the documents alone")
+        elif table is None or table.num_rows != len(texts):
             table = read_lines(texts)
-        if table is None or not all(map(_flat, table.schema.types)):
+        if not ids:
+            return
+        if texts is not None and (table is None or not all(map(_flat, table.schema.types))):
             # not one type per field, or objects (their fields may meet dotted names in
             # an order only the documents know): document by document
             names = repeat(indexes) if isinstance(indexes, str) else indexes
             self.add_many(list(zip(ids, names, map(orjson.loads, texts))))
             return
+        assert table is not None  # (texts None: checked above)
         self._flush()  # the pending documents' rows come first
         first = self._add_rows(ids, indexes)
-        all_rows = np.arange(first, first + len(texts), dtype=np.int32)
+        all_rows = np.arange(first, first + len(ids), dtype=np.int32)
         parts: dict[str, list[Piece]] = {}
         repeated: set[str] = set()
         decoded: list[dict[str, Any]] | None = None
         for name, column in zip(table.column_names, table.columns, strict=True):
             kind = _ARROW_KINDS.get(column.type)
-            if kind == {float} and _held_integers(column, texts, name):
+            if kind == {float} and texts is not None and _held_integers(column, texts, name):
                 kind = None  # integers among the floats: Arrow made them floats
             if kind is not None:
                 # the Arrow array itself: its values reach the column without becoming
@@ -237,6 +288,7 @@ class ColumnIndex:
             if _lists(name, column, all_rows, parts, repeated):
                 continue
             if decoded is None:
+                assert texts is not None  # (texts None: no field is decoded, checked above)
                 decoded = [orjson.loads(text) for text in texts]
             values = [doc.get(name) for doc in decoded]
             self._odd_column(name, all_rows, values, parts, repeated)
