@@ -49,3 +49,20 @@ def test_settle_freezes_what_lives_and_collects_the_rest() -> None:
         "settle(); print(gc.get_freeze_count() > 0, gone() is None)\n"
     )
     assert _python(code).split() == ["True", "True"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_arrow_allocates_with_the_tuned_malloc_unless_told_otherwise() -> None:
+    before = (
+        "from metron.runtime.allocator import tune_allocator; tune_allocator()\n"
+        "import pyarrow as pa; print(pa.default_memory_pool().backend_name)\n"
+    )
+    after = (
+        "import pyarrow as pa\n"
+        "from metron.runtime.allocator import tune_allocator; tune_allocator()\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    assert _python(before).split() == ["system"]
+    assert _python(after).split() == ["system"]  # pyarrow imported first: set directly
+    chosen = f"import os; os.environ['{allocator.ARROW_POOL_VARIABLE}'] = 'mimalloc'\n" + before
+    assert _python(chosen).split() == ["mimalloc"]  # the operator's choice stands

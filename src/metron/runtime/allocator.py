@@ -9,6 +9,12 @@ tripled the cost of serialising a message (1.4 -> 5.2 µs).  Keeping up to
 :data:`TRIM_THRESHOLD` of freed memory for reuse costs that much resident memory at most,
 once, and removes the faults.  Elsewhere (not glibc) nothing is changed.
 
+Arrow's buffers (the JSON reader's tables, Parquet writes) come from the same tuned
+``malloc`` (Arrow's ``system`` pool) instead of its bundled mimalloc, which gives freed
+pages back to the system within milliseconds: measured in the pipeline with two workers,
+kernel time 14% -> 10% of the CPU and 5-10% more events per CPU-second.  An explicit
+``ARROW_DEFAULT_MEMORY_POOL`` in the environment is kept.
+
 Python's cyclic garbage collector is tuned for the same pattern (:func:`tune_collector`).
 By default it scans the young objects every 700 new containers; a batch's messages live
 longer than that, so each one was scanned, promoted and scanned again before reference
@@ -23,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 import sys
 
 __all__ = ["GC_THRESHOLD", "TRIM_THRESHOLD", "settle", "tune_allocator", "tune_collector"]
@@ -41,6 +48,9 @@ MMAP_THRESHOLD = 32 << 20
 
 #: New container objects between two collections of the youngest generation (Python: 700).
 GC_THRESHOLD = 50_000
+
+#: The environment variable that chooses Arrow's memory pool.
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 _done = False
 
@@ -69,6 +79,13 @@ def tune_allocator() -> bool:
             (_M_TOP_PAD, TOP_PAD),
         )
     )
+    if _done and ARROW_POOL_VARIABLE not in os.environ:
+        # read by Arrow when it first allocates (and by the processes this one starts)
+        os.environ[ARROW_POOL_VARIABLE] = "system"
+        if "pyarrow" in sys.modules:  # too late for the variable in this process
+            import pyarrow as pa
+
+            pa.set_memory_pool(pa.system_memory_pool())
     return _done
 
 
