@@ -504,3 +504,33 @@ def test_a_handover_leaves_out_the_texts_its_table_makes_needless(tmp_path: Path
         assert facets["total"] == 5
         assert facets["facetCounts"]["score"] == {"1": 1, "2.5": 1}
         assert handed.find_one("g2", "bro") == alert(2)
+
+
+def test_messages_added_with_their_table_are_the_messages_added_alone(tmp_path: Path) -> None:
+    """`metron index` reads a batch once with Arrow, for the lake and the search index:
+    the index is the same as from the messages; a table the texts do not match (a
+    message changed since it was read) is not used."""
+    from metron.arrowjson import read_lines
+
+    docs = [alert(n, tags=["a", f"t{n % 2}"]) for n in range(1, 7)]
+    texts = _texts(docs)
+    with (
+        AlertStore(tmp_path / "alone") as alone,
+        AlertStore(tmp_path / "tabled") as tabled,
+        AlertStore(tmp_path / "changed") as changed,
+    ):
+        alone.add_many([("bro", d) for d in docs], texts)
+        assert tabled.add_many([("bro", d) for d in docs], texts, read_lines(texts)) == 6
+        # one raw text missing (the message was changed): serialised again, table unused
+        changed.add_many([("bro", d) for d in docs], [None, *texts[1:]], read_lines(texts))
+        request = {
+            "query": "tags:t1 OR ip_dst_port:22",
+            "size": 10,
+            "sort": [{"field": "threat.triage.score", "sortOrder": "desc"}],
+            "facetFields": ["tags", "ip_dst_port", "threat.triage.score"],
+        }
+        expected = alone.search(request)
+        assert expected["total"] > 0
+        assert tabled.search(request) == expected
+        assert changed.search(request) == expected
+        assert tabled.index.fields() == alone.index.fields()  # type: ignore[attr-defined]

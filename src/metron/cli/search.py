@@ -86,6 +86,7 @@ def index_command(
     """Index enriched messages into the stores SENSOR's indexing config names: the alert
     store (writers elasticsearch/solr) and the data lake (writer hdfs).  A message already
     in the alert store (same guid and source.type) is replaced, not duplicated."""
+    from metron.arrowjson import read_lines
     from metron.indexing.config import load_indexing_config
     from metron.message import ErrorRecord
 
@@ -115,13 +116,14 @@ def index_command(
         raws: list[bytes | None] = []  # each line as read, stored as it is when unchanged
 
         def flush() -> None:
+            texts = [raw if raw is not None else _dumps(m) for raw, m in zip(raws, batch)]
+            # read once by Arrow when both stores take them: the lake's table, and the
+            # search index's cheapest way in
+            table = read_lines(texts) if store is not None and lake is not None else None
             if store is not None and config.alert_store is not None:
-                store.add_many(((config.alert_store.index, m) for m in batch), raws)
+                store.add_many(((config.alert_store.index, m) for m in batch), texts, table)
             if lake is not None and config.lake is not None:
-                lake.write_lines(
-                    config.lake.index,
-                    [raw if raw is not None else _dumps(m) for raw, m in zip(raws, batch)],
-                )
+                lake.write_lines(config.lake.index, texts, table)
             batch.clear()
             raws.clear()
 

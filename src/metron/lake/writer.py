@@ -384,10 +384,17 @@ class LakeWriter:
             and read is not None
             and isinstance(lines, list)
             and table.num_rows == len(lines)
-            and len(buffer) + len(lines) < self.batch_size
         ):
-            buffer += lines
-            read.append(table)
+            at = 0
+            while at < len(lines):  # (a batch that fills up is written: the rest goes on)
+                taken = lines[at : at + self.batch_size - len(buffer)]
+                buffer += taken
+                read.append(table.slice(at, len(taken)))
+                at += len(taken)
+                if len(buffer) >= self.batch_size:
+                    self._flush_sensor(sensor)
+                    buffer, read = self._buffers[sensor], self._read[sensor]
+                    assert read is not None  # (a flush leaves an empty list)
             return
         items = iter(lines)
         while True:

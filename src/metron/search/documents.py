@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import orjson
 import pyarrow as pa
@@ -110,6 +110,9 @@ def dumps(value: Any) -> bytes:
 
 #: A version just written: (id, index name, document, its key in the key map).
 Written = tuple[int, str, Mapping[str, Any], int]
+#: Versions just written as columns: ids, index names, JSON texts, and the table
+#: :func:`metron.arrowjson.read_lines` read from the texts.
+Read = tuple[range, list[str], Sequence[bytes], "pa.Table"]
 
 
 @dataclass(frozen=True)
@@ -407,7 +410,7 @@ class DocumentStore:
             if end > self._caught_up:
                 self._advance(end, [])
 
-    def _advance(self, end: int, written: list[Written]) -> None:
+    def _advance(self, end: int, written: list[Written], read: Read | None = None) -> None:
         """Take the index from ``_caught_up`` to ``end``.  ``written`` are documents this
         process just wrote (added from memory when they are all that is new); what other
         processes wrote is read back as JSON text, which the index reads at C speed."""
@@ -423,13 +426,14 @@ class DocumentStore:
         if contiguous:
             retired = self._retired_within(start, end)
             keys.put_many([entry[3] for entry in written], [entry[0] for entry in written])
-            if retired:
-                fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
+            add_columns = getattr(self.index, "add_columns", None)
+            if read is not None and not retired and add_columns is not None:
+                add_columns(*read)  # read by the writer already: the cheapest way in
             else:
-                fresh = [(i, name, doc) for i, name, doc, _ in written]
-            # the documents themselves, not their texts: transposing objects that exist
-            # costs less than reading the text again (add_texts is for the catch-up)
-            self._add_documents(fresh)
+                fresh = [(i, name, doc) for i, name, doc, _ in written if i not in retired]
+                # the documents themselves, not their texts: transposing objects that
+                # exist costs less than reading the text again
+                self._add_documents(fresh)
         elif not self.searchable:  # the keys are all a write-only store keeps
             self._put_keys(keys, start + 1, end)
         else:
@@ -616,13 +620,17 @@ class DocumentStore:
         self,
         items: Iterable[tuple[str, Mapping[str, Any]]],
         raw: Sequence[bytes | None] | None = None,
+        table: pa.Table | None = None,
     ) -> int:
         """Index ``(index name, message)`` pairs in one transaction; a message whose
         ``(guid, sensor)`` is stored replaces it (so does a later one in the same call).
         ``raw``, when given, holds each message's JSON text as read (stored as it is,
         instead of serialising the message again; None for a message that was changed).
+        ``table``, when given, is every ``raw`` text as
+        :func:`metron.arrowjson.read_lines` read them (for the lake, say): this store's
+        search index takes the messages from it, cheaper than from the messages.
         Returns how many were written."""
-        return len(self._write(list(items), raw)[0])
+        return len(self._write(list(items), raw, table)[0])
 
     def add_texts(
         self,
@@ -650,6 +658,7 @@ class DocumentStore:
         self,
         batch: list[tuple[str, Mapping[str, Any]]],
         raw: Sequence[bytes | None] | None,
+        table: pa.Table | None = None,
     ) -> tuple[range, list[int]]:
         """:meth:`add_many`: the ids written and their keys."""
         if not batch:
@@ -669,6 +678,7 @@ class DocumentStore:
         texts: Sequence[bytes | None] = raw if raw is not None else [None] * len(batch)
         if None in texts:
             texts = [text or dumps(m) for text, m in zip(texts, messages)]
+            table = None  # (not read from these texts)
         with self._transaction() as conn:
             row = conn.execute("SELECT max(id) FROM docs").fetchone()
             first = int(row[0] or 0) + 1
@@ -694,7 +704,10 @@ class DocumentStore:
             )
             conn.executemany("UPDATE docs SET retired_by = ? WHERE id = ?", retire)
         written: list[Written] = list(zip(ids, names, messages, hashed))
-        self._apply(written)
+        if table is not None and table.num_rows == len(batch):
+            self._apply(written, (ids, names, cast(Sequence[bytes], texts), table))
+        else:
+            self._apply(written)
         return ids, hashed
 
     def _resolve(self, doc_id: int, guid: str, sensor: str) -> int | None:
@@ -763,13 +776,14 @@ class DocumentStore:
         )
         pending.append((new_id, index_name, new_doc, doc_key(guid, sensor)))
 
-    def _apply(self, pending: list[Written]) -> None:
-        """After a write transaction: take the index to the last version written."""
+    def _apply(self, pending: list[Written], read: Read | None = None) -> None:
+        """After a write transaction: take the index to the last version written
+        (``pending``, in id order; ``read``: the same as columns, with their table)."""
         with self._lock:
             row = self._conn.execute("SELECT max(id) FROM docs").fetchone()
             end = int(row[0] or 0)
             if end > self._caught_up:
-                self._advance(end, sorted(pending))
+                self._advance(end, pending, read)
 
     @staticmethod
     def _key(request: Mapping[str, Any]) -> tuple[str, str]:
