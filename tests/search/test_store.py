@@ -329,6 +329,21 @@ def test_write_only_stores_replace_across_processes_and_readers_see_one_version(
         assert reader.find_one("g1", "bro")["note"] == "late"
 
 
+def _count_read_backs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many documents each read-back (from the database) takes, from now on."""
+    from metron.search.documents import DocumentStore
+
+    counts: list[int] = []
+    real_read_back = DocumentStore._read_back
+
+    def counting(self: DocumentStore, first: int, last: int, *args: Any) -> None:
+        counts.append(last - first + 1)
+        real_read_back(self, first, last, *args)
+
+    monkeypatch.setattr(DocumentStore, "_read_back", counting)
+    return counts
+
+
 def _texts(docs: list[dict[str, Any]]) -> list[bytes]:
     import orjson
 
@@ -367,14 +382,7 @@ def test_handed_over_writes_are_the_writes_read_back(
         return (texts, read_lines(texts)) if with_table else (texts,)
 
     monkeypatch.setattr(documents, "OFFER_LIMIT", 3_000)  # a few handovers' text
-    read_back_rows: list[int] = []
-    real_read_back = DocumentStore._read_back
-
-    def counting(self: DocumentStore, first: int, last: int, *args: Any) -> None:
-        read_back_rows.append(last - first + 1)
-        real_read_back(self, first, last, *args)
-
-    monkeypatch.setattr(DocumentStore, "_read_back", counting)
+    read_back_rows = _count_read_backs(monkeypatch)
     handed = AlertStore(tmp_path / "a")
     with (
         DocumentStore(tmp_path / "a", searchable=False) as one,
@@ -439,14 +447,7 @@ def test_a_patient_refresh_waits_for_handovers_on_their_way(
     from metron.search import documents
     from metron.search.documents import DocumentStore
 
-    read_back_rows: list[int] = []
-    real_read_back = DocumentStore._read_back
-
-    def counting(self: DocumentStore, first: int, last: int, *args: Any) -> None:
-        read_back_rows.append(last - first + 1)
-        real_read_back(self, first, last, *args)
-
-    monkeypatch.setattr(DocumentStore, "_read_back", counting)
+    read_back_rows = _count_read_backs(monkeypatch)
     clock = [1_000.0]
     monkeypatch.setattr(documents.time, "monotonic", lambda: clock[0])
     with (
