@@ -778,12 +778,12 @@ class DocumentStore:
 
     def _apply(self, pending: list[Written], read: Read | None = None) -> None:
         """After a write transaction: take the index to the last version written
-        (``pending``, in id order; ``read``: the same as columns, with their table)."""
+        (``read``: ``pending``, in id order, as columns with their table)."""
         with self._lock:
             row = self._conn.execute("SELECT max(id) FROM docs").fetchone()
             end = int(row[0] or 0)
             if end > self._caught_up:
-                self._advance(end, pending, read)
+                self._advance(end, pending if read is not None else sorted(pending), read)
 
     @staticmethod
     def _key(request: Mapping[str, Any]) -> tuple[str, str]:
