@@ -244,17 +244,17 @@ class ColumnIndex:
         costs least), index names (one name for all, or one each) and texts.  The texts
         may be None when ``table`` holds them and :func:`texts_needed` said so (the
         caller vouches for it: a float field is then taken as floats throughout)."""
-        if len(ids) != (len(texts) if texts is not None else len(ids)) or (
+        if (texts is not None and len(texts) != len(ids)) or (
             not isinstance(indexes, str) and len(indexes) != len(ids)
         ):
             raise ValueError("add_columns: one id, index name and text per document")
+        if not ids:
+            return
         if texts is None:
             if table is None or table.num_rows != len(ids) or _decoded_in_part(table):
                 raise ValueError("add_columns: the table does not hold the documents alone")
         elif table is None or table.num_rows != len(texts):
             table = read_lines(texts)
-        if not ids:
-            return
         if texts is not None and (table is None or not all(map(_flat, table.schema.types))):
             # not one type per field, or objects (their fields may meet dotted names in
             # an order only the documents know): document by document
