@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from metron.config.store import canonical, read_directory, validate
+from metron.config.store import canonical, directory_stamp, read_directory, validate
 from metron.errors import ConfigError, MetronError
 from metron.runtime.configwatch import ConfigFollower
 from metron.runtime.control import ACTIVE, SensorControl
@@ -175,7 +175,10 @@ class Platform:
         self._take_data_dir()
         self.tree = self._load_config()
         self._config = ConfigFollower(
-            lambda: read_directory(self.config_dir), self._check, self.tree
+            lambda: read_directory(self.config_dir),
+            self._check,
+            self.tree,
+            lambda: directory_stamp(self.config_dir),
         )
         for number in range(self.workers_wanted):
             self._start_worker(number)
