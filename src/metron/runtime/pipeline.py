@@ -657,8 +657,8 @@ class Platform:
 
 #: fcntl's F_SETPIPE_SZ (Linux)
 _SET_PIPE_SIZE = 1031
-#: A worker's results pipe holds this much (a batch's handed-over texts, ~1 MB, then go
-#: in one write: the worker does not wait for the main process to read them piece by piece).
+#: A worker's results pipe holds this much (a batch's handover is a few MB: it goes in a
+#: few large writes, and the worker's sender waits less for the main process to read).
 PIPE_SIZE = 1 << 20
 
 

@@ -101,8 +101,9 @@ def worker_main(
 
 class _Sender:
     """The worker's messages to the main process, sent in order by a thread of their own:
-    a batch's message carries its texts (megabytes, for the main process's search index),
-    and the worker goes on with the next batch while the main process reads them."""
+    a batch's message carries what it wrote (megabytes: its table, for the main process's
+    search index), and the worker goes on with the next batch while the main process
+    reads them."""
 
     def __init__(self, outbox: Connection) -> None:
         self._outbox = outbox

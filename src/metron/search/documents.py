@@ -144,7 +144,7 @@ class Handover:
 
 #: Documents read back from the database (or taken from handovers) at a time.
 _CHUNK = 10_000
-#: Handed-over text a store keeps for its next catch-up, at most (beyond it, the oldest
+#: Handed-over data a store keeps for its next catch-up, at most (beyond it, the oldest
 #: handovers are dropped and those documents are read back from the database).
 OFFER_LIMIT = 64 << 20
 
@@ -350,7 +350,8 @@ class DocumentStore:
         """Documents another process has just written (:meth:`add_texts` gave
         ``handover`` there): the next catch-up takes them from here instead of reading
         them back from the database.  Only a store that searches keeps them, up to
-        :data:`OFFER_LIMIT` of text; a handover the index has passed already is dropped."""
+        :data:`OFFER_LIMIT` (texts and tables); a handover the index has passed already is
+        dropped."""
         if not self.searchable or not handover.keys:
             return
         # its own lock: the writer handing over must not wait for a catch-up to end (a
