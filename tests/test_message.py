@@ -48,3 +48,15 @@ def test_a_forked_child_draws_its_own_guids() -> None:
     child = os.read(read, 64).decode()
     assert child != new_guid()
     assert uuid.UUID(child).version == 4
+
+
+def test_origin_guids_take_a_path_python_decoded_with_surrogateescape() -> None:
+    from itertools import islice
+
+    from metron.message import origin_guids
+
+    # a file name that is not UTF-8 (b"\xff") holds a lone surrogate once decoded
+    odd = b"/var/log/\xff.log".decode("utf-8", "surrogateescape")
+    first, second = islice(origin_guids("bro", f"{odd}:0"), 2)
+    assert first != second and uuid.UUID(first).version == 5
+    assert next(origin_guids("bro", "/var/log/a.log:0")) != first

@@ -85,7 +85,9 @@ def origin_guids(sensor: str, origin: str) -> Iterator[str]:
     chosen by an adversary, so a cryptographic hash would buy nothing."""
     base = f"{sensor}\x00{origin}\x00"
     for n in count():
-        h = mmh3.hash_bytes(f"{base}{n}").hex()
+        # encoded first: a path Python decoded with surrogateescape holds lone
+        # surrogates, on which mmh3 crashes the process
+        h = mmh3.hash_bytes(f"{base}{n}".encode("utf-8", "surrogatepass")).hex()
         yield f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
 
 

@@ -91,3 +91,11 @@ def test_the_map_answers_as_a_dict_whenever_it_merges(
         mapping._merge()
         assert mapping.get_many(list(range(-6, 7))) == [reference.get(k) for k in range(-6, 7)]
         assert len(mapping) == len(reference)
+
+
+def test_a_lone_surrogate_is_hashed_not_a_crash(tmp_path: Path) -> None:
+    # Python's json module (the REST API's) lets "\ud800" through; mmh3 crashed on it
+    assert doc_key("\ud800", "bro") != doc_key("\ud801", "bro")
+    assert doc_key("é-guid", "bro") == doc_key("é-guid", "bro")
+    with AlertStore(tmp_path / "a") as store:
+        assert store.find_one("\ud800", "bro") is None

@@ -30,8 +30,10 @@ MERGE_AT = 262_144
 
 
 def doc_key(guid: str, sensor: str) -> int:
-    """The 64-bit key of a (guid, sensor) pair."""
-    return int(mmh3.hash64(f"{guid}\x00{sensor}", signed=True)[0])
+    """The 64-bit key of a (guid, sensor) pair.  Hashed as UTF-8 bytes, as mmh3 hashes
+    a str, but encoded here so that a lone surrogate (JSON's "\\ud800", which Python's
+    json module lets through) is hashed too: mmh3 crashes the process on one."""
+    return int(mmh3.hash64(f"{guid}\x00{sensor}".encode("utf-8", "surrogatepass"), signed=True)[0])
 
 
 class KeyMap:
