@@ -43,6 +43,21 @@ def test_partitions_by_sensor_and_utc_day(tmp_path: Path) -> None:
     assert writer.rows_written == 3
 
 
+@pytest.mark.parametrize(
+    "order",
+    [[LATE, LATE, NEXT, NEXT], [NEXT, LATE, NEXT, LATE], [LATE, NEXT, LATE - 86_400_000, NEXT]],
+)
+def test_each_day_gets_its_rows_in_the_order_they_came(tmp_path: Path, order: list[int]) -> None:
+    with LakeWriter(tmp_path) as writer:
+        writer.write("bro", [{"timestamp": t, "n": n} for n, t in enumerate(order)])
+    got = {p.parent.name: read(p) for p in files(tmp_path)}
+    expected: dict[str, list[dict[str, object]]] = {}
+    for n, t in enumerate(order):
+        day = datetime.fromtimestamp(t / 1000, UTC).date().isoformat()
+        expected.setdefault(f"dt={day}", []).append({"timestamp": t, "n": n})
+    assert got == expected
+
+
 def test_a_message_without_a_usable_timestamp_goes_to_the_day_it_is_written(
     tmp_path: Path,
 ) -> None:

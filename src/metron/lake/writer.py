@@ -39,7 +39,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from itertools import accumulate, islice
+from itertools import accumulate, islice, pairwise
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -330,6 +330,23 @@ def _days(
     return days.astype(np.int64)
 
 
+def _by_day(table: pa.Table, days: np.ndarray[Any, Any]) -> list[tuple[int, pa.Table]]:
+    """The table's rows by day (``days``: each row's), each day's in their order.  Rows
+    mostly come in time order: then each day is a slice (no copy); otherwise the rows
+    are put in day order once (not filtered once a day)."""
+    if bool(np.all(days == days[0])):
+        return [(int(days[0]), table)]
+    if not bool(np.all(days[:-1] <= days[1:])):
+        order = np.argsort(days, kind="stable")
+        table, days = table.take(order), days[order]
+    unique = np.unique(days)
+    starts = [*np.searchsorted(days, unique, side="left").tolist(), len(days)]
+    return [
+        (int(day), table.slice(start, stop - start))
+        for day, (start, stop) in zip(unique.tolist(), pairwise(starts), strict=True)
+    ]
+
+
 class LakeWriter:
     """Buffers each sensor's messages and writes them to the lake in batches.
 
@@ -438,10 +455,8 @@ class LakeWriter:
         table, messages = _lines_table(lines, read)
         days = _days(messages, table, now_ms // _DAY_MS)
         written = []
-        unique = np.unique(days)
-        for day in unique:
-            part = table if len(unique) == 1 else table.filter(pa.array(days == day))
-            target = partition_dir(self.root, sensor, _EPOCH + timedelta(days=int(day)))
+        for day, part in _by_day(table, days):
+            target = partition_dir(self.root, sensor, _EPOCH + timedelta(days=day))
             written.append(self._write_file(part, target, now_ms))
         self.files_written += written
         self.rows_written += len(lines)
