@@ -43,6 +43,19 @@ def alert(n: int, sensor: str = "bro", **fields: Any) -> dict[str, Any]:
     return doc
 
 
+@pytest.fixture(autouse=True, params=["rows", "blocks"])
+def text_storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: with the texts of small writes in their rows, as in production,
+    and with every write's texts in tiny blocks (several a write, few cached)."""
+    if request.param == "blocks":
+        from metron.search import blocks
+
+        monkeypatch.setattr(blocks, "MIN_DOCS", 1)
+        monkeypatch.setattr(blocks, "BLOCK_BYTES", 300)
+        monkeypatch.setattr(blocks, "CACHED_BLOCKS", 2)
+    return str(request.param)
+
+
 @pytest.fixture(params=sorted(INDEXES))
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlertStore]:
     with AlertStore(tmp_path / "alerts", index=INDEXES[request.param]()) as opened:
