@@ -150,8 +150,10 @@ def index_command(
                     continue
                 # Metron's messages carry both; a hand-made line may not
                 changed = "source.type" not in message or "guid" not in message
-                message.setdefault("source.type", sensor)
-                message.setdefault("guid", str(uuid.uuid4()))
+                if changed:  # (a default given to setdefault is made every time)
+                    message.setdefault("source.type", sensor)
+                    if "guid" not in message:
+                        message["guid"] = str(uuid.uuid4())
                 batch.append(message)
                 raws.append(None if changed else line)
                 indexed += 1

@@ -190,7 +190,9 @@ class KafkaSource(Source):
         if sensor is None:
             self.count(errors=1)
             return
-        batch = self._batches.setdefault(sensor, _Batch())
+        batch = self._batches.get(sensor)
+        if batch is None:  # (not setdefault: its default would be made for every record)
+            batch = self._batches[sensor] = _Batch()
         tp = (topic, partition)
         batch.offsets[tp] = offset + 1
         value = message.value()
