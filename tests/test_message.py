@@ -60,3 +60,12 @@ def test_origin_guids_take_a_path_python_decoded_with_surrogateescape() -> None:
     first, second = islice(origin_guids("bro", f"{odd}:0"), 2)
     assert first != second and uuid.UUID(first).version == 5
     assert next(origin_guids("bro", "/var/log/a.log:0")) != first
+
+
+def test_dumps_kept_is_dumps_in_a_bytes_of_its_own() -> None:
+    from metron.message import dumps, dumps_kept
+    from metron.stellar.types import Long
+
+    message = {"a": Long(7), "b": [1.5, "x"], "c": {"d": None}, "e": "é" * 700}
+    kept = dumps_kept(message)
+    assert kept == dumps(message) and type(kept) is bytes

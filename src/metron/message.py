@@ -32,6 +32,7 @@ __all__ = [
     "TIMESTAMP",
     "ErrorRecord",
     "dumps",
+    "dumps_kept",
     "new_guid",
     "origin_guids",
 ]
@@ -107,6 +108,15 @@ def dumps(message: Mapping[str, Any]) -> bytes:
     """A message as one line of JSON (without the newline): Stellar's values as JSON's,
     anything else as its text."""
     return orjson.dumps(message, default=_json_default)
+
+
+def dumps_kept(message: Mapping[str, Any]) -> bytes:
+    """:func:`dumps` for a text that is kept a while among many (a batch's): a copy of
+    exactly its size.  orjson grows its output in place and shrinks it at the end, and a
+    batch of thousands of such texts kept at once leaves glibc's heap in a state where
+    each one touches fresh pages: measured, ~2 page faults a message and 5-8 µs in a
+    pipeline worker, where copying costs ~0.1 µs and the next call reuses the buffer."""
+    return memoryview(orjson.dumps(message, default=_json_default)).tobytes()
 
 
 def new_guid() -> str:

@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 
 from metron.arrowjson import read_lines, sound
 from metron.errors import MetronError
-from metron.message import dumps
+from metron.message import dumps_kept
 
 __all__ = ["DEFAULT_BATCH_SIZE", "LakeWriter", "check_sensor", "partition_dir"]
 
@@ -194,7 +194,7 @@ def _loads(line: bytes) -> dict[str, Any]:
 def _dumps(message: Any) -> bytes:
     """A message as the JSON line the lake buffers (Stellar's values as JSON's)."""
     try:
-        return dumps(message)
+        return dumps_kept(message)
     except TypeError:  # an integer beyond 64 bits, or keys that are not strings
         return json.dumps(message, default=str, separators=(",", ":")).encode()
 

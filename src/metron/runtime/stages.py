@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from metron.errors import ConfigError, MetronError
-from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps, origin_guids
+from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps_kept, origin_guids
 from metron.runtime.metrics import Delta
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ class IndexStage:
                 config = self.indexing[name] = parse_indexing_config(None, name)
             # One JSON text per message: stored as it is, and the lake's table is read
             # from the same texts (plain JSON values, not Stellar's own types).
-            texts = [dumps(m) for m in group]
+            texts = [dumps_kept(m) for m in group]
             # ... read into a table once for the process that searches (see Handover)
             # and for the lake, which would otherwise each read them again
             searched = config.alert_store is not None and handovers is not None
