@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from metron.errors import MetronError
@@ -548,3 +549,27 @@ def test_messages_added_with_their_table_are_the_messages_added_alone(tmp_path: 
         assert tabled.search(request) == expected
         assert changed.search(request) == expected
         assert tabled.index.fields() == alone.index.fields()  # type: ignore[attr-defined]
+
+
+def test_a_handover_pickles_to_its_equal() -> None:
+    import pickle
+
+    from metron.arrowjson import read_lines
+    from metron.search.documents import Handover
+
+    texts = [orjson.dumps(alert(n)) for n in range(1, 30)]
+    keys = [-(2**63), -1, 0, 2**63 - 1, *range(25)]
+    for handover in (
+        Handover(7, "bro", None, keys, read_lines(texts)),
+        Handover(7, "bro", texts, keys, read_lines(texts)),
+        Handover(1, "snort", texts, keys, None),
+    ):
+        back = pickle.loads(pickle.dumps(handover))
+        assert (back.first, back.index, back.texts, back.keys) == (
+            handover.first,
+            handover.index,
+            handover.texts,
+            handover.keys,
+        )
+        assert (back.table is None) == (handover.table is None)
+        assert back.table is None or back.table.equals(handover.table)

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import threading
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,26 @@ class Handover:
         """Bytes it holds (about)."""
         held = sum(map(len, self.texts)) if self.texts is not None else 0
         return held if self.table is None else held + self.table.nbytes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (to go to the process that searches) with the table as an Arrow IPC
+        stream and the keys as 64-bit integers: the taker reads both without a Python
+        call per column or per key (a tenth of what unpickling the table cost)."""
+        table = None
+        if self.table is not None:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, self.table.schema) as writer:
+                writer.write_table(self.table)
+            table = sink.getvalue()
+        keys = array("q", self.keys).tobytes()
+        return (_unpickle_handover, (self.first, self.index, self.texts, keys, table))
+
+
+def _unpickle_handover(
+    first: int, index: str, texts: list[bytes] | None, keys: bytes, table: pa.Buffer | None
+) -> Handover:
+    read = None if table is None else pa.ipc.open_stream(table).read_all()
+    return Handover(first, index, texts, array("q", keys).tolist(), read)
 
 
 #: Documents read back from the database (or taken from handovers) at a time.
