@@ -25,7 +25,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.json as pj
 
-__all__ = ["has_integer", "join_lines", "read_lines", "set_threads", "sound"]
+__all__ = ["has_integer", "join_lines", "one_array", "read_lines", "set_threads", "sound"]
 
 _READ = pj.ReadOptions(use_threads=True, block_size=4 << 20)
 _SERIAL = pj.ReadOptions(use_threads=False, block_size=4 << 20)
@@ -75,6 +75,14 @@ def has_integer(blob: bytes, field: str) -> bool:
     slower path; a key written with needless escapes is not recognised)."""
     key = re.escape(orjson.dumps(field))
     return re.search(key + rb"\s*:\s*-?[0-9]+\s*[,}]", blob) is not None
+
+
+def one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its only chunk as it is (``combine_chunks`` copies even a
+    single chunk), or its chunks combined."""
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    return column.combine_chunks()
 
 
 def sound(column: pa.ChunkedArray) -> bool:

@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from metron.arrowjson import read_lines, sound
+from metron.arrowjson import one_array, read_lines, sound
 from metron.errors import MetronError
 from metron.message import dumps_kept
 
@@ -237,7 +237,7 @@ def _by_the_rule(table: pa.Table) -> pa.Table | None:
             continue
         if kind not in _SIMPLE:
             return None
-        array = column.combine_chunks()
+        array = one_array(column)
         if kind == pa.float64():
             whole = pc.equal(array, pc.floor(array))
             edge = pc.greater_equal(pc.abs(array), _INT64_EDGE)
@@ -256,7 +256,7 @@ def _list_texts(column: pa.ChunkedArray) -> pa.Array:
     """A column of lists of strings, integers, booleans or nulls as each list's JSON text
     (null for a null list), as ``orjson.dumps`` writes it: built by Arrow's kernels, but
     for strings that JSON must escape (then value by value)."""
-    array = column.combine_chunks()
+    array = one_array(column)
     items = array.values
     kind = items.type
     if kind == pa.string():

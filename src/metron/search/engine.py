@@ -24,7 +24,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from metron.arrowjson import has_integer, join_lines, read_lines, sound
+from metron.arrowjson import has_integer, join_lines, one_array, read_lines, sound
 from metron.search.column_match import compiled_regex, match_column, number_texts, sort_keys
 from metron.search.columns import LONG, TRUE, Column, Vec
 from metron.search.matching import field_pattern
@@ -66,7 +66,7 @@ Piece = tuple[Ints, Sequence[Any], set[type] | None]
 def _held_integers(column: pa.ChunkedArray, texts: Sequence[bytes], name: str) -> bool:
     """Whether the text behind a float column read by Arrow wrote some of its values as
     integers: only the lines whose value is a whole number need a look."""
-    array = column.combine_chunks()
+    array = one_array(column)
     whole = pc.fill_null(pc.equal(array, pc.floor(array)), False)
     rows = np.flatnonzero(whole.to_numpy(zero_copy_only=False))
     if not len(rows):
@@ -275,7 +275,7 @@ class ColumnIndex:
             if kind is not None:
                 # the Arrow array itself: its values reach the column without becoming
                 # Python objects (see Column.extend)
-                array = column.combine_chunks()
+                array = one_array(column)
                 if array.null_count:
                     valid = array.is_valid().to_numpy(zero_copy_only=False)
                     piece = (all_rows[valid], array.drop_null(), kind)
