@@ -69,6 +69,13 @@ def test_a_damaged_block_is_a_clear_error() -> None:
         blocks.Blocks(conn).texts([1])
 
 
+def test_damaged_data_is_a_clear_error() -> None:
+    conn = _database([b'{"a":1}' * 50, b'{"b":2}'], 1, 1000)
+    conn.execute("UPDATE blocks SET data = substr(data, 1, 20)")
+    with pytest.raises(MetronError, match="block ending at document 2 is damaged"):
+        blocks.Blocks(conn).texts([2])
+
+
 def test_an_unknown_codec_is_a_clear_error() -> None:
     conn = _database([b"{}"], 1, 100)
     conn.execute("UPDATE blocks SET codec = 'brotli9'")

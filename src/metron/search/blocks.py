@@ -30,7 +30,16 @@ import pyarrow as pa
 
 from metron.errors import MetronError
 
-__all__ = ["BLOCK_BYTES", "CODEC", "MIN_DOCS", "Blocks", "pack"]
+__all__ = [
+    "BLOCK_BYTES",
+    "CACHED_BLOCKS",
+    "CODEC",
+    "MIN_DOCS",
+    "SCHEMA",
+    "Blocks",
+    "insert",
+    "pack",
+]
 
 #: Uncompressed text per block: large enough to compress well, small enough that
 #: reading one document decompresses little.
@@ -71,9 +80,10 @@ def _codec(name: str) -> pa.Codec:
 
 
 def pack(texts: Sequence[bytes], block_bytes: int | None = None) -> list[Packed]:
-    """The blocks holding ``texts``: runs of whole texts of about ``block_bytes`` (default
-    :data:`BLOCK_BYTES`) each, compressed; a text longer than that is a block of its
-    own.  (Done before the write transaction, which need not wait for it.)"""
+    """The blocks holding ``texts``, compressed: runs of whole texts, each ending with
+    the text that reaches the next multiple of ``block_bytes`` (default
+    :data:`BLOCK_BYTES`) of text, so that no block holds more than that besides its
+    last text.  (Done before the write transaction, which need not wait for it.)"""
     if not texts:
         return []
     limit = BLOCK_BYTES if block_bytes is None else block_bytes
@@ -123,7 +133,10 @@ class _Block:
         np.cumsum(lengths, out=starts[1:])
         self.starts: list[int] = starts.tolist()
         total = self.starts[-1]
-        self.data = _codec(str(codec)).decompress(data, decompressed_size=total, asbytes=True)
+        try:
+            self.data = _codec(str(codec)).decompress(data, decompressed_size=total, asbytes=True)
+        except (pa.ArrowException, OSError):  # (Arrow reports a bad frame as OSError)
+            self.data = b""
         if len(self.data) != total:
             raise MetronError(f"the alert store's block ending at document {last} is damaged")
 
