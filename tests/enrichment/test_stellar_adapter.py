@@ -218,3 +218,14 @@ def test_invalid_stellar_in_direct_groups_is_config_error() -> None:
 def test_unknown_section_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown enrichment section"):
         StellarAdapter.from_sensor_config(parse_enrichment_config({}, "x.json"), "indexing")
+
+
+def test_join_drops_nulls_and_empty_strings_only() -> None:
+    from metron.stellar.types import Float, Long
+
+    kept = {"zero": 0, "no": False, "list": [], "map": {}, "long": Long(0), "float": Float(0.0)}
+    for clean in (False, True):
+        message: dict[str, object] = {"a": "", "b": None, "c": "x", **kept}
+        join(message, {"d": "", "e": None, "f": "0", "c": ""}, clean)
+        expected = {"f": "0", **kept} if not clean else {"a": "", "b": None, "f": "0", **kept}
+        assert message == expected
