@@ -38,3 +38,14 @@ def test_serial_and_threaded_reads_give_the_same_table(serial: None) -> None:
 def test_a_batch_arrow_cannot_type_is_none_serially_too(serial: None) -> None:
     assert arrowjson.read_lines([b'{"a": 1}', b'{"a": "x"}']) is None
     assert arrowjson.read_lines([b'{"a": 1}', b"[1]"]) is None
+
+
+def test_one_array_takes_a_single_chunk_as_it_is() -> None:
+    import pyarrow as pa
+
+    chunk = pa.array(["a", "bb", None, "ccc"]).slice(1)
+    single = arrowjson.one_array(pa.chunked_array([chunk]))
+    assert single.buffers()[2].address == chunk.buffers()[2].address  # no copy
+    assert single.to_pylist() == ["bb", None, "ccc"]
+    several = arrowjson.one_array(pa.chunked_array([chunk, pa.array(["d"])]))
+    assert several.to_pylist() == ["bb", None, "ccc", "d"]

@@ -147,3 +147,23 @@ def test_indexing_config_chooses_the_stores(run_metron: RunMetron, tmp_path: Pat
     bad = run_metron("index", "bro", str(tmp_path / "m.jsonl"))
     assert bad.returncode == 1
     assert "elasticsearch.batchSzie: unknown setting (did you mean 'batchSize'?)" in bad.stderr
+
+
+def test_lines_without_guid_or_sensor_get_them(run_metron: RunMetron, tmp_path: Path) -> None:
+    docs = [
+        {"ip_src_addr": "10.9.9.1"},  # neither
+        {"guid": "kept-1", "ip_src_addr": "10.9.9.2"},  # no source.type
+        {"source.type": "bro", "ip_src_addr": "10.9.9.3"},  # no guid
+        {"guid": "kept-2", "source.type": "bro", "ip_src_addr": "10.9.9.4"},  # both
+    ]
+    source = write_lines(tmp_path / "hand-made.jsonl", docs)
+    done = run_metron("index", "bro", str(source))
+    assert done.returncode == 0, done.stderr
+    found = run_metron("search", "ip_src_addr:10.9.9.*", "--size", "10", "--json")
+    assert found.returncode == 0, found.stderr
+    sources = {r["source"]["ip_src_addr"]: r["source"] for r in json.loads(found.stdout)["results"]}
+    assert {s["source.type"] for s in sources.values()} == {"bro"}
+    assert sources["10.9.9.2"]["guid"] == "kept-1"
+    assert sources["10.9.9.4"]["guid"] == "kept-2"
+    made = [sources["10.9.9.1"]["guid"], sources["10.9.9.3"]["guid"]]
+    assert all(len(guid) == 36 for guid in made) and made[0] != made[1]
