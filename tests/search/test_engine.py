@@ -347,6 +347,7 @@ def test_frozen_dictionaries_and_small_batches_agree_with_naive(
     # Tiny limits, so that dictionaries freeze into Arrow chunks (ASCII and not), unique
     # fields stop de-duplicating, and documents reach the columns in many small batches.
     monkeypatch.setattr(columns, "FREEZE_AT", 8)
+    monkeypatch.setattr(columns, "SETTLE_AT", 7)  # vectors move their tails often
     monkeypatch.setattr(engine, "_BATCH", 5)
     fast, naive = ColumnIndex(), NaiveIndex()
     for doc_id in range(1, 121):
@@ -379,17 +380,21 @@ def test_frozen_dictionaries_and_small_batches_agree_with_naive(
     )
 
 
+@pytest.mark.parametrize("chunk_bytes", [1 << 20, 40])
 def test_text_batches_into_frozen_dictionaries_agree_with_naive(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, chunk_bytes: int
 ) -> None:
     import orjson
 
     import metron.search.columns as columns
 
     # Arrow's arrays go into the columns as they are: unique fields that stopped
-    # de-duplicating take each batch as a chunk (merged, so they stay few), the others
-    # code each distinct value once; a snapshot half-way must not change the answers.
+    # de-duplicating take each batch as a chunk (merged, so they stay few, unless they
+    # hold CHUNK_BYTES), the others code each distinct value once; a snapshot half-way
+    # must not change the answers.
     monkeypatch.setattr(columns, "FREEZE_AT", 8)
+    monkeypatch.setattr(columns, "SETTLE_AT", 7)
+    monkeypatch.setattr(columns, "CHUNK_BYTES", chunk_bytes)
     fast, naive = ColumnIndex(), NaiveIndex()
     docs = [
         {
@@ -411,7 +416,11 @@ def test_text_batches_into_frozen_dictionaries_agree_with_naive(
             fast.save(tmp_path / "snap")
             fast = ColumnIndex.load(tmp_path / "snap")
     ids = fast._cols["id"].dict
-    assert not ids.dedup and len(ids.frozen) < 40  # 240 values, chunks merged past 8
+    assert not ids.dedup
+    if chunk_bytes == 40:  # each batch's chunk (3 ids and their offsets) is kept
+        assert len(ids.frozen) > 60
+    else:
+        assert len(ids.frozen) < 40  # 240 values, chunks merged past 8
     queries: list[Node] = [
         Term("id", "id-7"),
         Term("name", "né3"),
@@ -423,6 +432,47 @@ def test_text_batches_into_frozen_dictionaries_agree_with_naive(
         Range("n", "1", "3"),
     ]
     _agree(fast, naive, queries, ["name", "n", "tags"])
+
+
+def test_a_vector_settles_its_appends_into_its_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from metron.search import columns
+
+    monkeypatch.setattr(columns, "SETTLE_AT", 4)
+    vec = columns.Vec("i")
+    vec.tail.extend([1, 2, 3])
+    vec.settle()  # below SETTLE_AT: the tail stays
+    assert len(vec.tail) == 3 and vec.n == 0
+    vec.tail.extend([4, 5])
+    vec.settle()
+    assert len(vec.tail) == 0 and vec.n == 5 and vec.last() == 5
+    vec.tail.extend(range(6, 2000))
+    vec.settle()
+    vec.tail.append(2000)
+    assert np.array_equal(vec.view(), np.arange(1, 2001)) and len(vec) == 2000
+
+
+def test_chunks_of_long_texts_are_kept_and_small_ones_merged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pyarrow as pa
+
+    from metron.search import columns
+
+    monkeypatch.setattr(columns, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(columns, "FREEZE_AT", 100)
+    words = columns.Dictionary()
+    long = [pa.array([f"{i}" * 100] * 20, pa.large_string()) for i in range(3)]
+    for chunk in long:
+        words._add_chunk(chunk)
+    assert [len(chunk) for chunk in words.frozen] == [20, 20, 20]  # ~2 KB each: kept
+    for i in range(10):
+        words._add_chunk(pa.array([f"s{i}"] * 10, pa.large_string()))
+    # small chunks merge once they hold FREEZE_AT values (or CHUNK_BYTES)
+    assert [len(chunk) for chunk in words.frozen] == [20, 20, 20, 100]
+    assert words.frozen_n == 160
+    assert words.text(2 + 20) == "1" * 100 and words.text(2 + 60 + 95) == "s9"
 
 
 def test_a_damaged_snapshot_is_a_value_error(tmp_path: Path) -> None:

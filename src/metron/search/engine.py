@@ -365,8 +365,11 @@ class ColumnIndex:
             if col is None:
                 col = cols[name] = Column()
             col.extend_pieces(pieces, orders)
+            col.settle()
             if name in repeated:
                 col.multi = True
+        for vec in (self._ids, self._index, self._live):
+            vec.settle()
 
     @staticmethod
     def _odd_column(
