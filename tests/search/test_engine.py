@@ -475,6 +475,38 @@ def test_chunks_of_long_texts_are_kept_and_small_ones_merged(
     assert words.text(2 + 20) == "1" * 100 and words.text(2 + 60 + 95) == "s9"
 
 
+def test_a_kept_chunk_does_not_hold_the_stream_it_was_read_from() -> None:
+    import orjson
+    import pyarrow as pa
+
+    from metron.search import columns
+
+    lines = [
+        orjson.dumps({"raw": f"{i:04d} " + "r" * 300, "other": "o" * 600, "n": i})
+        for i in range(200)
+    ]
+    table = read_lines(lines)
+    assert table is not None
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    streamed = pa.ipc.open_stream(sink.getvalue()).read_all()  # as a handover arrives
+    for source in (table, streamed, table.slice(50, 100)):
+        raws = columns.Dictionary()
+        raws.dedup = False
+        raws.tail.clear()  # (no booleans: the chunk is the dictionary's first)
+        array = source.column("raw").chunk(0)
+        raws.codes_of_array(array)
+        (chunk,) = raws.frozen
+        data = chunk.buffers()[2]
+        held = data.size if data.parent is None else data.parent.size
+        assert held < 2 * sum(map(len, chunk.to_pylist()))  # its own text, not the rest
+        assert chunk.to_pylist() == array.to_pylist()
+        # read from JSON lines, the column's own buffer is kept as it is (no copy)
+        copied = data.address != array.buffers()[2].address
+        assert copied == (source is not table)
+
+
 def test_a_damaged_snapshot_is_a_value_error(tmp_path: Path) -> None:
     build().save(tmp_path / "snap")
     (tmp_path / "snap" / "manifest.json").write_text('{"format": 1}')

@@ -44,6 +44,21 @@ _IP_CHARS = re.compile(r"[0-9A-Fa-f:.]+(%.*)?", re.DOTALL)
 _LOW64 = (1 << 64) - 1
 
 
+def _owned(chunk: pa.Array) -> pa.Array:
+    """``chunk``, or a copy of it when it holds much more memory than its values: an
+    array read from an Arrow IPC stream (a worker's handover) points into the whole
+    stream, which a kept chunk would keep alive (every column of the batch), and a
+    slice keeps its whole buffers."""
+    held = sum(
+        buffer.size if buffer.parent is None else buffer.parent.size
+        for buffer in chunk.buffers()
+        if buffer is not None
+    )
+    if held > chunk.nbytes * 9 // 8 + 4096:
+        return pa.concat_arrays([chunk])
+    return chunk
+
+
 def _small(chunk: pa.Array) -> bool:
     """Whether a frozen chunk is one to merge with its small neighbours."""
     return len(chunk) < FREEZE_AT and chunk.nbytes < CHUNK_BYTES
@@ -189,7 +204,7 @@ class Dictionary:
             if self.tail:  # (codes follow the tail's, so the values join it)
                 self.tail.extend(array.to_pylist())
             else:
-                self._add_chunk(array.cast(pa.large_string()))
+                self._add_chunk(_owned(array.cast(pa.large_string())))
             return np.arange(start, start + count, dtype=np.int32)
         self._coded += count  # every value, as codes() counts them
         encoded = pc.dictionary_encode(array)
