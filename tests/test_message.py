@@ -62,6 +62,24 @@ def test_origin_guids_take_a_path_python_decoded_with_surrogateescape() -> None:
     assert next(origin_guids("bro", "/var/log/a.log:0")) != first
 
 
+def test_origin_guids_stay_what_earlier_versions_gave() -> None:
+    from itertools import islice
+
+    from metron.message import OriginGuids, origin_guids
+
+    # a replay after an upgrade must replace what it wrote: these values are fixed
+    expected = ["671878af-468e-531c-b8fe-2cbfb4f56208", "27ae1249-3373-5c3f-848b-927a7d1863d7"]
+    assert list(islice(origin_guids("bro", "/var/log/bro/conn.log:1024"), 2)) == expected
+    assert next(origin_guids("error", "5c5b3a4e-0000-4000-8000-000000000000")) == (
+        "dd18ee0b-1cdd-50f4-950f-1aa346c9c88d"
+    )
+    # one supply for a batch: each record starts over from its own origin
+    supply = OriginGuids("bro")
+    assert next(supply.at("/var/log/bro/conn.log:0")) != expected[0]
+    assert list(islice(supply.at("/var/log/bro/conn.log:1024"), 2)) == expected
+    assert next(iter(supply.at("/var/log/bro/conn.log:1024"))) == expected[0]
+
+
 def test_dumps_kept_is_dumps_in_a_bytes_of_its_own() -> None:
     from metron.message import dumps, dumps_kept
     from metron.stellar.types import Long

@@ -86,3 +86,25 @@ def test_aggregated_sensors_share_one_runner() -> None:
     assert bro.messages[0]["source.type"] == "bro" and bro.messages[0]["ip_dst_port"] == Long(
         53
     )  # json-simple makes every whole number a Long
+
+
+def test_a_fixed_output_topic_that_another_sensor_reads_chains_to_it() -> None:
+    # no topic field: the envelope's kafka.topic names the inner sensor's input topic
+    fixed = parse_sensor_config(
+        {
+            "parserClassName": "org.apache.metron.parsers.csv.CSVParser",
+            "sensorTopic": "collector",
+            "parserConfig": {
+                "columns": {"device": 0, "payload": 1},
+                "separator": "\t",
+                "kafka.topic": "squid_feed",
+            },
+        },
+        "collector.json",
+    )
+    runner = ParserRunner({"collector": fixed, "squid_feed": SQUID_INNER})
+    (message,) = runner.process("collector", f"proxy-7\t{SQUID_LINE}".encode()).messages
+    assert message["source.type"] == "squid_feed" and message["url"].endswith("/a")
+    # the inner sensor's own messages go to no other sensor: they are left as they are
+    (inner,) = runner.process("squid_feed", b'{"payload": "%s"}' % SQUID_LINE.encode()).messages
+    assert inner["source.type"] == "squid_feed"

@@ -253,6 +253,9 @@ class ParserRunner:
             name: SensorRunner(name, config, self.context, validators)
             for name, config in configs.items()
         }
+        self._topics = {(r.config.sensorTopic or name): r for name, r in self.sensors.items()}
+        #: the sensors whose messages may go on to another sensor (see :meth:`_route`)
+        self._chained = {name for name, runner in self.sensors.items() if self._chains(runner)}
 
     def process(
         self,
@@ -277,9 +280,19 @@ class ParserRunner:
         if runner is None:
             raise ConfigError(f"sensor '{sensor}' is not configured in this runner")
         result = runner.process(raw, metadata or {}, self.global_config, guids)
-        if len(self.sensors) == 1:
+        if len(self.sensors) == 1 or sensor not in self._chained:
             return result
         return self._route(runner, result, 0, guids)
+
+    def _chains(self, runner: SensorRunner) -> bool:
+        """Whether :meth:`_route` may do more than pass ``runner``'s messages on: its
+        messages name their topic, or its fixed output topic is another sensor's input."""
+        parser_config = runner.config.parserConfig
+        if parser_config.get("kafka.topicField"):
+            return True
+        topic = parser_config.get("kafka.topic") or runner.config.outputTopic
+        target = self._topics.get(str(topic)) if topic else None
+        return target is not None and target is not runner
 
     def _route(
         self,
@@ -312,4 +325,4 @@ class ParserRunner:
         return routed
 
     def _by_topic(self) -> dict[str, SensorRunner]:
-        return {(r.config.sensorTopic or name): r for name, r in self.sensors.items()}
+        return self._topics

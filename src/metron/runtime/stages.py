@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from metron.errors import ConfigError, MetronError
-from metron.message import GUID, SOURCE_TYPE, ErrorRecord, dumps_kept, origin_guids
+from metron.message import (
+    GUID,
+    SOURCE_TYPE,
+    ErrorRecord,
+    OriginGuids,
+    dumps_kept,
+    origin_guids,
+)
 from metron.runtime.metrics import Delta
 
 if TYPE_CHECKING:
@@ -96,8 +103,9 @@ class ParseStage:
         filtered = 0
         origins = batch.origins
         known = sensor in self.parser.sensors
+        supply = OriginGuids(sensor) if origins is not None else None
         for i, record in enumerate(batch.records):
-            guids = origin_guids(sensor, origins[i]) if origins is not None else None
+            guids = supply.at(origins[i]) if supply is not None else None
             if not known:
                 errors.append(_unknown_sensor(sensor, record, guids))
                 continue
