@@ -103,9 +103,9 @@ class ParseStage:
         filtered = 0
         origins = batch.origins
         known = sensor in self.parser.sensors
-        supply = OriginGuids(sensor) if origins is not None else None
+        supply = OriginGuids(sensor)
         for i, record in enumerate(batch.records):
-            guids = supply.at(origins[i]) if supply is not None else None
+            guids = supply.at(origins[i]) if origins is not None else None
             if not known:
                 errors.append(_unknown_sensor(sensor, record, guids))
                 continue
