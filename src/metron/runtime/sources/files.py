@@ -197,7 +197,7 @@ class FileTailSource(CheckpointedSource):
         checkpoint_dir: Path | str | None,
         *,
         batch_size: int = DEFAULT_BATCH,
-        poll_interval: float = 0.2,
+        poll_interval: float = 0.05,
         start_at: Literal["beginning", "end"] = "beginning",
     ) -> None:
         if start_at not in ("beginning", "end"):
