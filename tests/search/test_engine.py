@@ -453,6 +453,40 @@ def test_a_vector_settles_its_appends_into_its_base(monkeypatch: pytest.MonkeyPa
     assert np.array_equal(vec.view(), np.arange(1, 2001)) and len(vec) == 2000
 
 
+def test_a_large_vector_grows_in_its_own_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from metron.search import columns
+
+    monkeypatch.setattr(columns, "MAPPED_BYTES", 4096)
+    vec = columns.Vec("q")
+    expected = []
+    held = None
+    for step in range(40):
+        values = range(step * 1000, step * 1000 + 700)
+        vec.tail.extend(values)
+        expected.extend(values)
+        if step == 20:
+            held = vec.view()  # a view held across appends: the base is copied, not remapped
+        vec.settle() if step % 3 else vec.view()
+        assert np.array_equal(vec.view(), expected)
+    assert vec._pages is not None and len(vec._pages) >= 28_000 * 8
+    assert held is not None and np.array_equal(held, expected[: len(held)])
+    del held  # nobody holds a view now: the map itself grows, in place or moved
+    pages, size = vec._pages, len(vec._pages)
+    vec.tail.extend(range(size // 8))
+    vec.view()
+    assert vec._pages is pages and len(pages) > size
+    assert np.array_equal(vec.view(), [*expected, *range(size // 8)])
+    # a snapshot's read-only base is copied into pages of its own before the first append
+    frozen = np.array(expected, dtype=np.int64)
+    frozen.flags.writeable = False
+    loaded = columns.Vec("q", frozen)
+    loaded.tail.append(-1)
+    assert np.array_equal(loaded.view(), [*expected, -1]) and loaded.base.flags.writeable
+    assert not frozen.flags.writeable and len(frozen) == len(expected)
+
+
 def test_chunks_of_long_texts_are_kept_and_small_ones_merged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
