@@ -283,9 +283,10 @@ class Dictionary:
         """Append a frozen chunk; the trailing small chunks (below FREEZE_AT values and
         CHUNK_BYTES of text) are merged into one once they hold that many values or
         bytes (or are 16), so that the chunks stay few however small the batches that
-        came, and each value is copied once.  A chunk of long texts (raw messages) is
-        kept as it came: copying it into fresh memory cost more than its values'
-        lookups save."""
+        came, and each value is copied once.  A chunk of CHUNK_BYTES or more (raw
+        messages, say) is kept as it came: merging copied those texts once more into
+        fresh memory (measured for original_string at 1,000,000 documents: 0.80 ->
+        0.36 µs a document), and a term looks through all chunks in one call anyway."""
         frozen = self.frozen
         self.frozen_n += len(chunk)
         frozen.append(chunk)
