@@ -267,6 +267,22 @@ def test_results_are_cached(geo: GeoDatabase) -> None:
     assert len(calls) == 2  # domain and ip_src_addr, once each
 
 
+def test_a_cached_result_is_named_for_the_field_it_was_asked_for(
+    store: MemoryLookup, geo: GeoDatabase
+) -> None:
+    # one address in both fields, and again in the next message: every hit of the cache
+    # joins under the field's own name, and the message's copy is its own
+    runner = _runner(store, geo)
+    for _ in range(2):
+        out, _ = runner.process(_message(ip_src_addr="216.160.83.57"))
+        assert out is not None
+        assert out["enrichments.geo.ip_src_addr.city"] == "Milton"
+        assert out["enrichments.geo.ip_dst_addr.city"] == "Milton"
+        out["enrichments.geo.ip_src_addr.city"] = "changed downstream"
+    again, _ = runner.process(_message(ip_src_addr="216.160.83.57"))
+    assert again is not None and again["enrichments.geo.ip_src_addr.city"] == "Milton"
+
+
 def test_cache_is_bounded(store: MemoryLookup, geo: GeoDatabase) -> None:
     runner = EnrichmentRunner(
         {"bro": parse_enrichment_config(CONFIG, "bro.json")}, {}, store, geo, HOSTS, cache_size=3

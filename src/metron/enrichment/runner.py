@@ -483,15 +483,18 @@ class EnrichmentRunner:
         now = self.clock() if tasks else 0.0
         ran = bool(stellar_adapter)
         for name, fields, enrich in tasks:
+            ident = id(enrich)
             for field in fields:
                 raw = message.get(field)
                 if raw is None:
                     continue
                 ran = True
                 value = raw if type(raw) is str else _text(raw)
-                key = (id(enrich), field, value)
-                result = cache.get(key, now)
-                if result is _MISSING:
+                key = (ident, name, field, value)
+                # the cache keeps the result with its fields named as they join the
+                # message (enrichments.geo.ip_dst_addr.city): one C-speed update a hit
+                named = cache.get(key, now)
+                if named is _MISSING:
                     try:
                         result = enrich(field, value)
                     except Exception as e:
@@ -502,11 +505,11 @@ class EnrichmentRunner:
                         unit[SOURCE_TYPE] = sensor
                         errors.append(_task_error(error_type, strategy, name, unit, e))
                         continue
-                    cache.put(key, result, now)
-                if result:
                     head = f"{prefix}.{name}.{field}."
-                    for k, v in result.items():
-                        found[head + k] = v
+                    named = {head + k: v for k, v in result.items()} if result else None
+                    cache.put(key, named, now)
+                if named:
+                    found.update(named)
         if stellar_adapter:
             outcome = stellar_adapter.apply(message)
             for failure in outcome.failures:
