@@ -298,6 +298,9 @@ class Platform:
 
     def _start_worker(self, number: int) -> None:
         inbox = self._context.Queue()
+        # (the queue's own pipe: a batch is a few MB, and each 64 KB the default pipe
+        # holds would wake the worker, then the queue's sender, once more)
+        _widen(getattr(inbox, "_writer", None))
         results, outbox = self._context.Pipe(duplex=False)
         _widen(results)
         process = self._context.Process(
@@ -664,7 +667,7 @@ PIPE_SIZE = 1 << 20
 
 def _widen(connection: Any) -> None:
     """Give a pipe :data:`PIPE_SIZE` of buffer where the system allows (else keep its own)."""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         fcntl.fcntl(connection.fileno(), _SET_PIPE_SIZE, PIPE_SIZE)
 
 
