@@ -46,3 +46,22 @@ def test_a_message_that_cannot_be_sent_makes_the_next_send_fail() -> None:
         sender.send(("durable", 0, [1]))
     sender.close()
     assert not results.poll(0.1)
+
+
+def test_the_pipes_to_and_from_a_worker_hold_a_megabyte() -> None:
+    import fcntl
+    import sys
+
+    import pytest
+
+    from metron.runtime.pipeline import PIPE_SIZE, _widen
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("pipe sizes are a Linux setting")
+    inbox = multiprocessing.get_context("spawn").Queue()
+    results, _outbox = multiprocessing.Pipe(duplex=False)
+    for connection in (inbox._writer, results):  # type: ignore[attr-defined]
+        _widen(connection)
+        assert fcntl.fcntl(connection.fileno(), 1032) == PIPE_SIZE  # F_GETPIPE_SZ
+    _widen(None)  # a queue without the pipe it is expected to have: left as it is
+    inbox.close()
