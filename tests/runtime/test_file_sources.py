@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,6 +236,38 @@ def test_tail_checkpoint_of_another_file_starts_from_the_beginning(
     pipeline = Pipeline()
     with running(tail(), pipeline):
         assert pipeline.take(1) == lines("fresh line")
+
+
+def test_tail_polls_a_busy_file_quickly_and_an_idle_one_less_often(
+    log: Path, tmp_path: Path
+) -> None:
+    log.parent.mkdir(exist_ok=True)
+    append(log, "one\n")
+    source = FileTailSource("app", log, tmp_path / "checkpoints", poll_interval=0.05)
+    waits: list[float] = []
+
+    class Stop:
+        """Records the tail's waits (returning at once); new lines come during the fifth."""
+
+        def is_set(self) -> bool:
+            return len(waits) >= 9
+
+        def wait(self, seconds: float) -> bool:
+            waits.append(seconds)
+            if len(waits) == 5:
+                append(log, "two\n")
+            return False
+
+    emitted: list[bytes] = []
+
+    def emit(sensor: str, records: list[bytes], ack: Any, origins: Any = None) -> None:
+        emitted.extend(records)
+        ack()
+
+    source.run(emit, Stop())  # type: ignore[arg-type]
+    assert emitted == [b"one", b"two"]
+    # doubling up to 4 polls while nothing comes, back to one poll once lines came
+    assert waits == [0.05, 0.1, 0.2, 0.2, 0.2, 0.05, 0.1, 0.2, 0.2]
 
 
 def test_tail_waits_under_back_pressure(tail: Callable[..., FileTailSource], log: Path) -> None:
