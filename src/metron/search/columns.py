@@ -148,7 +148,7 @@ class Vec:
             self.base = _NOTHING  # (the map cannot be resized while an array exports it)
             try:
                 pages.resize(size)
-            except (BufferError, OSError):  # a view of the base is held: copy after all
+            except (BufferError, OSError, SystemError):  # a view is held (or no mremap): copy
                 self.base = np.frombuffer(pages, self.dtype, old_size // self.dtype.itemsize)
             else:
                 self.base = np.frombuffer(pages, self.dtype, capacity)
