@@ -75,19 +75,20 @@ class _RandomHex:
 
 
 _RANDOM = _RandomHex()
-_VARIANT = "89ab89ab89ab89ab"  # the RFC 4122 variant digit for each hex digit's low bits
+#: the RFC 4122 variant digit for each hex digit (its two low bits kept)
+_VARIANT_OF = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
 
 
-#: the RFC 4122 variant digit for each hex digit
-_VARIANT_OF = {digit: _VARIANT[int(digit, 16)] for digit in "0123456789abcdef"}
+def _uuid_text(h: str, version: str) -> str:
+    """32 hex digits as a UUID of ``version``: its version digit and variant set."""
+    return f"{h[:8]}-{h[8:12]}-{version}{h[13:16]}-{_VARIANT_OF[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def _name_guid(name: str) -> str:
     """The name-based UUID (version 5 layout) of ``name``: MurmurHash3's 128 bits of its
     UTF-8 bytes (encoded first: a path Python decoded with surrogateescape holds lone
     surrogates, on which mmh3 crashes the process)."""
-    h = mmh3.hash_bytes(name.encode("utf-8", "surrogatepass")).hex()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT_OF[h[16]]}{h[17:20]}-{h[20:]}"
+    return _uuid_text(mmh3.hash_bytes(name.encode("utf-8", "surrogatepass")).hex(), "5")
 
 
 class OriginGuids:
@@ -156,8 +157,7 @@ def dumps_kept(message: Mapping[str, Any]) -> bytes:
 
 def new_guid() -> str:
     """A random UUID4, as Metron gives every message and error (cheaper than uuid4())."""
-    h = _RANDOM.take32()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+    return _uuid_text(_RANDOM.take32(), "4")
 
 
 def _json_text(message: Mapping[str, Any]) -> str:

@@ -254,8 +254,13 @@ class ParserRunner:
             for name, config in configs.items()
         }
         self._topics = {(r.config.sensorTopic or name): r for name, r in self.sensors.items()}
-        #: the sensors whose messages may go on to another sensor (see :meth:`_route`)
-        self._chained = {name for name, runner in self.sensors.items() if self._chains(runner)}
+        #: the sensors whose messages may go on to another sensor (see :meth:`_route`);
+        #: a runner of one sensor routes nothing
+        self._chained = (
+            {name for name, runner in self.sensors.items() if self._chains(runner)}
+            if len(self.sensors) > 1
+            else set()
+        )
 
     def process(
         self,
@@ -280,7 +285,7 @@ class ParserRunner:
         if runner is None:
             raise ConfigError(f"sensor '{sensor}' is not configured in this runner")
         result = runner.process(raw, metadata or {}, self.global_config, guids)
-        if len(self.sensors) == 1 or sensor not in self._chained:
+        if sensor not in self._chained:
             return result
         return self._route(runner, result, 0, guids)
 
@@ -312,7 +317,7 @@ class ParserRunner:
                     continue
             else:
                 topic = parser_config.get("kafka.topic") or runner.config.outputTopic
-            target = self._by_topic().get(str(topic)) if topic else None
+            target = self._topics.get(str(topic)) if topic else None
             if target is None or target is runner or depth >= 8:
                 routed.messages.append(message)
                 continue
@@ -323,6 +328,3 @@ class ParserRunner:
             routed.errors.extend(inner.errors)
             routed.filtered += inner.filtered
         return routed
-
-    def _by_topic(self) -> dict[str, SensorRunner]:
-        return self._topics
