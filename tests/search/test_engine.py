@@ -380,9 +380,11 @@ def test_frozen_dictionaries_and_small_batches_agree_with_naive(
     )
 
 
-@pytest.mark.parametrize("chunk_bytes", [1 << 20, 40])
+@pytest.mark.parametrize(
+    ("chunk_bytes", "distinct_batch"), [(1 << 20, 1024), (40, 1024), (1 << 20, 3)]
+)
 def test_text_batches_into_frozen_dictionaries_agree_with_naive(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, chunk_bytes: int
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, chunk_bytes: int, distinct_batch: int
 ) -> None:
     import orjson
 
@@ -395,6 +397,9 @@ def test_text_batches_into_frozen_dictionaries_agree_with_naive(
     monkeypatch.setattr(columns, "FREEZE_AT", 8)
     monkeypatch.setattr(columns, "SETTLE_AT", 7)
     monkeypatch.setattr(columns, "CHUNK_BYTES", chunk_bytes)
+    # (3: a batch of distinct names stops their de-duplicating too: the same name then
+    # holds several codes, which every query must find)
+    monkeypatch.setattr(columns, "DISTINCT_BATCH", distinct_batch)
     fast, naive = ColumnIndex(), NaiveIndex()
     docs = [
         {
@@ -432,6 +437,100 @@ def test_text_batches_into_frozen_dictionaries_agree_with_naive(
         Range("n", "1", "3"),
     ]
     _agree(fast, naive, queries, ["name", "n", "tags"])
+
+
+def test_a_handovers_dictionary_encoded_columns_agree_with_naive() -> None:
+    import pickle
+
+    import orjson
+    import pyarrow as pa
+
+    from metron.search.documents import ENCODED_ROWS, Handover
+
+    fast, naive = ColumnIndex(), NaiveIndex()
+    encoded_types: set[str] = set()
+    for batch in range(4):
+        docs = [
+            {
+                "id": f"id-{batch}-{n}",  # distinct: sent as it is
+                "name": f"né{n % 7}" if n % 2 else f"n{n % 5}",  # repeated: encoded
+                "ip": f"10.0.{n % 3}.{n % 4}",
+                "note": "x" * 200 if n % 3 else "y" * 200,  # long: sent as it is
+                "rare": "once" if n == 5 else None,  # nulls around one value
+                "n": n,
+            }
+            for n in range(ENCODED_ROWS + batch * 40)
+        ]
+        first = 1 + batch * 1000
+        texts = [orjson.dumps(doc) for doc in docs]
+        handover = Handover(first, "i", None, list(range(len(docs))), read_lines(texts))
+        back = pickle.loads(pickle.dumps(handover))
+        assert back.table is not None
+        encoded_types |= {
+            name
+            for name, kind in zip(back.table.column_names, back.table.schema.types, strict=True)
+            if pa.types.is_dictionary(kind)
+        }
+        plain = pa.table(
+            [
+                column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+                for column in back.table.columns
+            ],
+            names=back.table.column_names,
+        )
+        assert plain.equals(handover.table)
+        fast.add_columns(range(first, first + len(docs)), "i", None, back.table)
+        for i, doc in enumerate(docs):
+            naive.add(first + i, "i", {k: v for k, v in doc.items() if v is not None})
+    assert encoded_types == {"name", "ip", "rare"}
+    queries: list[Node] = [
+        Term("id", "id-2-7"),
+        Term("name", "né3"),
+        Term("ip", "10.0.1.0/24"),
+        Term("rare", "once"),
+        Term("note", "y" * 200),
+        Wildcard("name", ("n", STAR)),
+        Range("name", "n2", "né5"),
+        Range("n", "3", "9"),
+    ]
+    _agree(fast, naive, queries, ["name", "ip", "rare"])
+
+
+def test_a_batch_of_distinct_new_values_stops_de_duplicating_at_once() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from metron.search import columns
+
+    n = columns.DISTINCT_BATCH
+    ids = columns.Dictionary()
+    codes = ids.codes_of_array(pa.array([f"id-{i}" for i in range(n)]))
+    assert not ids.dedup  # decided at the first batch, not after FREEZE_AT values
+    assert codes.tolist() == list(range(2, n + 2))
+    assert ids.texts(codes[[0, -1]]) == ["id-0", f"id-{n - 1}"]
+    again = ids.codes_of_array(pa.array(["id-0", "id-1"]))  # new codes, found by equal
+    assert sorted(ids.equal("id-0").tolist()) == [2, int(again[0])]
+
+    # a value repeated within the batch, a value known already, or a batch too small to
+    # tell: the dictionary goes on de-duplicating
+    repeated = columns.Dictionary()
+    repeated.codes_of_array(pa.array([f"h-{i}" for i in range(n - 1)] + ["h-0"]))
+    assert repeated.dedup
+    known = columns.Dictionary()
+    first = known.codes(["h-5"])
+    codes = known.codes_of_array(pa.array([f"h-{i}" for i in range(n)]))
+    assert known.dedup and int(codes[5]) == int(first[0])
+    small = columns.Dictionary()
+    small.codes_of_array(pa.array([f"s-{i}" for i in range(n - 1)]))
+    assert small.dedup
+    # a field whose values were mostly repeats so far keeps de-duplicating
+    hosts = columns.Dictionary()
+    hosts.codes_of_array(pa.array([f"x-{i % 10}" for i in range(n)]))
+    hosts.codes_of_array(pa.array([f"y-{i}" for i in range(n)]))
+    assert hosts.dedup
+    assert np.array_equal(
+        hosts.codes_of_array(pa.array(["y-3", "x-3"])), hosts.codes(["y-3", "x-3"])
+    )
 
 
 def test_a_vector_settles_its_appends_into_its_base(monkeypatch: pytest.MonkeyPatch) -> None:

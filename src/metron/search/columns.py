@@ -36,6 +36,9 @@ BIG = 2**53
 LONG = 128
 #: A dictionary moves its Python tail into an Arrow chunk past this many entries.
 FREEZE_AT = 1 << 16
+#: An Arrow batch of at least this many values, all distinct and all new, of a field
+#: whose values were mostly new so far, stops its dictionary de-duplicating at once.
+DISTINCT_BATCH = 1024
 #: A vector's base past this many bytes lives in its own memory map (see Vec._grow).
 MAPPED_BYTES = 1 << 20
 #: The size of a transparent huge page (x86-64, arm64 with 4 KB pages).
@@ -253,6 +256,20 @@ class Dictionary:
         C speed.  Each distinct value of the array is looked up once; a field that no
         longer de-duplicates takes the array as a chunk, without making Python strings."""
         count = len(array)
+        encoded = None
+        if pa.types.is_dictionary(array.type):  # (encoded by its sender)
+            if self.dedup:
+                encoded = array
+            else:
+                array = array.dictionary.take(array.indices)
+        elif self.dedup and count >= DISTINCT_BATCH:
+            encoded = pc.dictionary_encode(array)
+            if len(encoded.dictionary) == count and self._distinct_so_far(encoded.dictionary):
+                # an id or raw message: decided now rather than after FREEZE_AT values
+                # looked up one by one (at 200,000 documents, most of the time of ids)
+                self.dedup = False
+                self._coded = 0
+                self._freeze()
         if not self.dedup:
             self._coded += count
             start = self.frozen_n + len(self.tail)
@@ -264,10 +281,19 @@ class Dictionary:
                 self._add_chunk(_owned(array.cast(pa.large_string())))
             return np.arange(start, start + count, dtype=np.int32)
         self._coded += count  # every value, as codes() counts them
-        encoded = pc.dictionary_encode(array)
+        if encoded is None:
+            encoded = pc.dictionary_encode(array)
         uniques = encoded.dictionary.to_pylist()
         indices = encoded.indices.to_numpy(zero_copy_only=False)
         return self._looked_up(uniques)[indices]
+
+    def _distinct_so_far(self, values: pa.Array) -> bool:
+        """Whether the values coded so far were mostly new, and none of ``values`` (a
+        batch's distinct values) is known: the field looks unique throughout."""
+        if len(self.tail) < self._coded // 2:
+            return False
+        known = self.map
+        return not any(map(known.__contains__, values.to_pylist())) if known else True
 
     def _freeze(self) -> None:
         """Move the tail into an Arrow chunk (it stays when it is not UTF-8)."""
@@ -573,7 +599,7 @@ class Column:
         """:meth:`extend` for an Arrow array: the values go from Arrow to numpy (and the
         strings to their codes) without becoming Python objects."""
         kind = array.type
-        if kind == pa.string() or kind == pa.large_string():
+        if kind == pa.string() or kind == pa.large_string() or pa.types.is_dictionary(kind):
             self.sdt.frombytes(rows.tobytes())
             self.sct.frombytes(self.dict.codes_of_array(array).tobytes())
         elif kind == pa.int64():

@@ -54,6 +54,8 @@ _ARROW_KINDS: dict[pa.DataType, set[type]] = {
     pa.int64(): {int},
     pa.float64(): {float},
     pa.bool_(): {bool},
+    # (a handover's string column of repeated values: see documents._encoded)
+    pa.dictionary(pa.int32(), pa.string()): {str},
 }
 #: Documents are moved into the columns this many at a time (or before a query).
 _BATCH = 16384
@@ -309,13 +311,19 @@ class ColumnIndex:
                 code = codes[index] = len(names)
                 names.append(index)
             index_codes.append(code)
-        if isinstance(indexes, str):
-            index_codes *= len(ids)
         self._last_id = ids[-1]
         self._rows += len(ids)
         self._n_live += len(ids)
-        self._ids.tail.extend(ids)
-        self._index.tail.extend(index_codes)
+        if isinstance(ids, range):  # (a handover's: its values made at C speed)
+            self._ids.tail.frombytes(
+                np.arange(ids.start, ids.stop, ids.step, dtype=np.int64).tobytes()
+            )
+        else:
+            self._ids.tail.extend(ids)
+        if isinstance(indexes, str):
+            self._index.tail.frombytes(np.full(len(ids), index_codes[0], np.int32).tobytes())
+        else:
+            self._index.tail.extend(index_codes)
         self._live.tail.extend(b"\x01" * len(ids))
         return self._rows - len(ids)
 
