@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metron.runtime.sources.base import NO_ACK, Ack, Source
 from metron.runtime.sources.directory import DirectorySource
@@ -404,3 +406,77 @@ def test_read_lines_stops_a_batch_past_its_bytes() -> None:
     long = b"y" * 80 + b"\nz\n"
     records, consumed, _ = read_lines(io.BytesIO(long), 100, final=False, max_bytes=50)
     assert records == [b"y" * 80] and consumed == 81
+
+
+def _read_lines_by_line(
+    stream: io.BytesIO, limit: int, final: bool, max_bytes: int | None
+) -> tuple[list[bytes], int, bool, list[int]]:
+    """The line rules, one readline at a time: what read_lines must give."""
+    records: list[bytes] = []
+    starts: list[int] = []
+    consumed = 0
+    while len(records) < limit and (max_bytes is None or consumed < max_bytes):
+        line = stream.readline()
+        if not line:
+            return records, consumed, True, starts
+        if not line.endswith(b"\n"):
+            if not final:
+                return records, consumed, True, starts
+            record = line
+        else:
+            record = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        if record.strip():
+            records.append(record)
+            starts.append(consumed)
+        consumed += len(line)
+    return records, consumed, False, starts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b"bc", b" ", b"\t", b"\r", b"\n", b"\n", b"\r\n", b"xyz" * 5]),
+        max_size=60,
+    ).map(b"".join),
+    skip=st.integers(0, 10),
+    limit=st.integers(1, 8),
+    final=st.booleans(),
+    max_bytes=st.none() | st.integers(1, 40),
+    block=st.integers(1, 20),
+)
+def test_read_lines_reads_blocks_by_the_line_rules(
+    data: bytes, skip: int, limit: int, final: bool, max_bytes: int | None, block: int
+) -> None:
+    import metron.runtime.sources.files as files
+
+    skip = min(skip, len(data))
+    expected = _read_lines_by_line(io.BytesIO(data[skip:]), limit, final, max_bytes)
+    stream = io.BytesIO(data)
+    stream.seek(skip)
+    starts: list[int] = []
+    saved = files.READ_BLOCK
+    files.READ_BLOCK = block  # (lines across blocks, lines longer than a block)
+    try:
+        records, consumed, at_end = files.read_lines(
+            stream, limit, final=final, starts=starts, max_bytes=max_bytes
+        )
+    finally:
+        files.READ_BLOCK = saved
+    assert (records, consumed, at_end, starts) == expected
+    assert stream.tell() == skip + consumed  # left where the next batch begins
+
+
+def test_offsets_are_origins_made_where_they_are_used() -> None:
+    import pickle
+
+    from metron.runtime.sources.base import Offsets
+
+    origins = Offsets("8:12:abc:", 1000, [0, 17, 40])
+    assert len(origins) == 3
+    assert list(origins) == ["8:12:abc:1000", "8:12:abc:1017", "8:12:abc:1040"]
+    assert origins[-1] == "8:12:abc:1040" and origins[1:] == ["8:12:abc:1017", "8:12:abc:1040"]
+    assert origins == ["8:12:abc:1000", "8:12:abc:1017", "8:12:abc:1040"]
+    back = pickle.loads(pickle.dumps(origins))
+    assert back == origins and isinstance(back, Offsets)
+    with pytest.raises(IndexError):
+        origins[3]

@@ -54,7 +54,7 @@ from metron.runtime.configwatch import ConfigFollower
 from metron.runtime.control import ACTIVE, SensorControl
 from metron.runtime.ledger import Flight, Ledger
 from metron.runtime.metrics import Metrics, status_path, write_status
-from metron.runtime.sources.base import Ack, Emit, Source
+from metron.runtime.sources.base import Ack, Emit, Offsets, Source
 from metron.runtime.stages import Batch, check_buildable, parser_sensors
 from metron.runtime.worker import DEFAULT_LAKE_INTERVAL, worker_main
 
@@ -447,13 +447,9 @@ class Platform:
             while not self._ledger.take_slot(0.2):
                 if self._sources_stop.is_set():
                     return  # never acked: read again on the next start
-            batch = Batch(
-                self._ledger.next_seq(),
-                sensor,
-                list(records),
-                list(origins) if origins is not None else None,
-                time.time(),
-            )
+            if origins is not None and not isinstance(origins, Offsets):
+                origins = list(origins)  # (Offsets cannot change: kept as they are)
+            batch = Batch(self._ledger.next_seq(), sensor, list(records), origins, time.time())
             self.metrics.count(sensor, "source", in_=len(records), out=len(records))
             number = self._least_busy()
             self._send(self._ledger.record(batch, source, number, ack), number)

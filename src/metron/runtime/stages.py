@@ -64,7 +64,7 @@ class Batch:
     sensor: str
     records: list[bytes]
     #: each record's place in its source (see :mod:`metron.runtime.sources.base`), or None
-    origins: list[str] | None
+    origins: Sequence[str] | None
     #: when the source emitted it (epoch seconds), for latencies
     emitted: float
 

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, overload
 
-__all__ = ["NO_ACK", "Ack", "Emit", "Source", "SourceStats"]
+__all__ = ["NO_ACK", "Ack", "Emit", "Offsets", "Source", "SourceStats"]
 
 #: Called by the pipeline when a batch is durable.
 Ack = Callable[[], None]
@@ -49,6 +50,45 @@ class Emit(Protocol):
         ack: Ack,
         origins: Sequence[str] | None = None,
     ) -> None: ...
+
+
+class Offsets(Sequence[str]):
+    """The origins of records at byte offsets of one input: ``prefix`` then the offset,
+    ``base + starts[i]`` for record i.  The strings are made where they are used (in a
+    worker process): the batch carries the prefix and one 64-bit integer a record."""
+
+    __slots__ = ("_base", "_prefix", "_starts")
+
+    def __init__(self, prefix: str, base: int, starts: Iterable[int]) -> None:
+        self._prefix = prefix
+        self._base = base
+        self._starts = starts if isinstance(starts, array) else array("q", starts)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [f"{self._prefix}{self._base + start}" for start in self._starts[index]]
+        return f"{self._prefix}{self._base + self._starts[index]}"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same origins (a list of them, say)."""
+        if isinstance(other, str) or not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Offsets, (self._prefix, self._base, self._starts))
+
+    def __repr__(self) -> str:
+        return f"Offsets({self._prefix!r}, {self._base}, {len(self)} records)"
 
 
 def NO_ACK() -> None:
