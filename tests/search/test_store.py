@@ -435,10 +435,10 @@ def test_handed_over_writes_are_the_writes_read_back(
         assert handed._offered_bytes <= 3_000
         one.add_many([("bro", alert(4, note="replaced later"))])
         handed.refresh()
-        # the handovers kept (within OFFER_LIMIT) went in as their tables
+        # the handovers kept (within OFFER_LIMIT) went in as their tables, joined
         kept = 30 - (sum(read_back_rows) - 1)  # (the add_many handed nothing over)
         assert kept > 0
-        assert tables_taken == ([1] * kept if with_table else [])
+        assert tables_taken == ([kept] if with_table else [])
     with AlertStore(tmp_path / "a") as read_back:
         for request in (
             {"query": "*", "size": 100, "sort": [{"field": "guid", "sortOrder": "asc"}]},
@@ -449,6 +449,61 @@ def test_handed_over_writes_are_the_writes_read_back(
         assert handed.find_one("g4", "bro")["note"] == "replaced later"
         assert handed.find_one("g8", "snort")["note"] == "twice"
         assert handed.search({"query": "*", "size": 0})["total"] == 38  # g1-g4, g6-g9, g10-g39
+    handed.close()
+
+
+def test_handovers_that_follow_on_go_into_the_index_joined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handovers of consecutive ids, one index name and the same fields of the same types
+    (in any order, dictionary-encoded or not) reach the index as one table; the others
+    one by one; the index is the documents read back either way."""
+    import pickle
+
+    import metron.search.documents as documents
+    from metron.arrowjson import read_lines
+    from metron.search.documents import DocumentStore
+    from metron.search.engine import ColumnIndex
+
+    tables_taken: list[int] = []
+    real_add_columns = ColumnIndex.add_columns
+
+    def spying(self: ColumnIndex, ids: Any, indexes: Any, texts: Any, table: Any = None) -> None:
+        tables_taken.append(len(ids))
+        real_add_columns(self, ids, indexes, texts, table)
+
+    monkeypatch.setattr(ColumnIndex, "add_columns", spying)
+    rows = documents.ENCODED_ROWS  # (so that repeated strings go dictionary-encoded)
+    monkeypatch.setattr(documents, "JOIN_ROWS", 2 * rows + 10)
+
+    def batch(start: int, reorder: bool = False, **fields: Any) -> list[dict[str, Any]]:
+        docs = [alert(n, note=f"n{n % 3}", **fields) for n in range(start, start + rows)]
+        return [dict(reversed(doc.items())) for doc in docs] if reorder else docs
+
+    handed = AlertStore(tmp_path / "a")
+    with DocumentStore(tmp_path / "a", searchable=False) as worker:
+        batches = [
+            ("bro", batch(1)),
+            ("bro", batch(1 + rows, reorder=True)),  # the same fields in another order
+            ("bro", batch(1 + 2 * rows)),  # past JOIN_ROWS: a new run
+            ("bro", batch(1 + 3 * rows, ip_dst_port="ssh")),  # a field of another type
+            ("snort", batch(1 + 4 * rows)),  # another index name
+            ("snort", batch(1 + 5 * rows)),
+        ]
+        for index, docs in batches:
+            texts = _texts(docs)
+            handover = worker.add_texts(index, docs, texts, read_lines(texts))
+            assert handover is not None
+            handed.offer(pickle.loads(pickle.dumps(handover)))
+        handed.refresh()
+    assert tables_taken == [2 * rows, rows, rows, 2 * rows]
+    with AlertStore(tmp_path / "a") as read_back:
+        for request in (
+            {"query": "*", "size": 500, "sort": [{"field": "timestamp", "sortOrder": "asc"}]},
+            {"query": "note:n1 AND ip_dst_port:22", "size": 5, "facetFields": ["note"]},
+            {"query": "ip_dst_port:ssh OR source.type:snort", "size": 0},
+        ):
+            assert handed.search(request) == read_back.search(request)
     handed.close()
 
 

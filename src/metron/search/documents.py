@@ -191,6 +191,48 @@ def _encoded(table: pa.Table) -> pa.Table:
     return table
 
 
+#: Rows of handovers joined into one table for the search index at most (see _joined).
+JOIN_ROWS = 1 << 16
+
+
+def _joined(handovers: list[Handover]) -> list[Handover]:
+    """``handovers`` (in id order) with each run that follows on (ids, index name, the
+    same fields of the same types, texts or none) joined into one, of up to JOIN_ROWS
+    rows: the search index takes a table at a cost per field besides its rows (measured
+    in the platform's main process: handovers of 4,000 rows cost 2.4 µs a document,
+    joined into 20,000, 1.4)."""
+    runs: list[list[Handover]] = []
+    for handover in handovers:
+        run = runs[-1] if runs else None
+        if run is not None and _follows(run, handover):
+            run.append(handover)
+        else:
+            runs.append([handover])
+    return [run[0] if len(run) == 1 else _join(run) for run in runs]
+
+
+def _follows(run: list[Handover], handover: Handover) -> bool:
+    last, table = run[-1], handover.table
+    return (
+        handover.first == last.last + 1
+        and handover.index == last.index
+        and table is not None
+        and last.table is not None
+        and (handover.texts is None) == (last.texts is None)
+        and sum(len(h.keys) for h in run) + len(handover.keys) <= JOIN_ROWS
+        and set(zip(table.column_names, table.schema.types))
+        == set(zip(last.table.column_names, last.table.schema.types))
+    )
+
+
+def _join(run: list[Handover]) -> Handover:
+    names = run[0].table.column_names  # type: ignore[union-attr]
+    tables = [h.table.select(names) for h in run]  # type: ignore[union-attr]
+    texts = None if run[0].texts is None else [t for h in run for t in h.texts or ()]
+    keys = [key for h in run for key in h.keys]
+    return Handover(run[0].first, run[0].index, texts, keys, pa.concat_tables(tables))
+
+
 def _unpickle_handover(
     first: int, index: str, texts: list[bytes] | None, keys: bytes, table: pa.Buffer | None
 ) -> Handover:
@@ -531,7 +573,7 @@ class DocumentStore:
             # in chunks of up to _CHUNK (a store opened without a snapshot may catch up
             # millions of rows; the index reads large batches cheaper than small ones)
             entries: list[tuple[int, str, bytes]] = []
-            handovers = self._handovers(start, end)
+            handovers = _joined(self._handovers(start, end))
             retired = self._retired_within(start, end) if handovers else set()
             at = start + 1
             for handover in handovers:
