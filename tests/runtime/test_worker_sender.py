@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 
+from metron.runtime.channel import receive
 from metron.runtime.worker import _Sender
 
 
@@ -15,11 +16,11 @@ def test_messages_go_in_order_and_close_sends_the_rest() -> None:
     big = [bytes([n % 256]) * 1000 for n in range(3000)]
     sender.send(("processed", 0, 1, None, big))
     sender.send(("durable", 0, [1]))
-    assert results.recv() == ("processed", 0, 1, None, big)
+    assert receive(results) == ("processed", 0, 1, None, big)
     sender.send(("durable", 0, [2]))
     sender.close()
-    assert results.recv() == ("durable", 0, [1])
-    assert results.recv() == ("durable", 0, [2])
+    assert receive(results) == ("durable", 0, [1])
+    assert receive(results) == ("durable", 0, [2])
     assert not results.poll(0.1)
 
 

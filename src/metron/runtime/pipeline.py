@@ -50,6 +50,7 @@ from typing import IO, Any
 
 from metron.config.store import canonical, directory_stamp, read_directory, validate
 from metron.errors import ConfigError, MetronError
+from metron.runtime import channel
 from metron.runtime.configwatch import ConfigFollower
 from metron.runtime.control import ACTIVE, SensorControl
 from metron.runtime.ledger import Flight, Ledger
@@ -483,7 +484,7 @@ class Platform:
         for ready in multiprocessing.connection.wait(list(pipes), timeout=timeout):
             worker = pipes[ready]
             try:
-                message = worker.results.recv()
+                message = channel.receive(worker.results)
             except (EOFError, OSError, pickle.UnpicklingError, ValueError):
                 worker.results = None
                 continue

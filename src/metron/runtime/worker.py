@@ -7,7 +7,7 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
   new (already validated) config tree; ``("stop",)`` to finish what was sent, write the
   lake and exit.  Queue order is kept, so a config applies from the next batch on.
 * to the main process, over the worker's own pipe (so a worker killed half-way through a
-  message garbles only its own channel): ``("ready", worker)`` once the stages are built;
+  message garbles only its own channel; see :mod:`metron.runtime.channel`): ``("ready", worker)`` once the stages are built;
   ``("processed", worker, seq, delta, handovers)`` when batch ``seq`` is in the alert
   store (with its counts, and what it wrote there for the main process's search index,
   which then need not read it back); ``("durable", worker, seqs)`` when the batches
@@ -44,6 +44,7 @@ from typing import Any
 
 from metron.arrowjson import set_threads
 from metron.errors import MetronError
+from metron.runtime import channel
 from metron.runtime.allocator import settle, tune_allocator, tune_collector
 from metron.runtime.metrics import Delta
 from metron.runtime.stages import Batch, Stages
@@ -84,10 +85,10 @@ def worker_main(
     try:
         stages = Stages(tree, config_dir, data_dir)
     except (MetronError, OSError, sqlite3.Error) as e:
-        outbox.send(("fatal", number, f"cannot build the pipeline: {e}"))
+        channel.send(outbox, ("fatal", number, f"cannot build the pipeline: {e}"))
         return
     settle()
-    outbox.send(("ready", number))
+    channel.send(outbox, ("ready", number))
     sender = _Sender(outbox)
     try:
         _loop(number, stages, tree, config_dir, data_dir, inbox, sender, parent, lake_interval)
@@ -127,7 +128,7 @@ class _Sender:
     def _run(self) -> None:
         while (message := self._queue.get()) is not None:
             try:
-                self._outbox.send(message)
+                channel.send(self._outbox, message)
             except OSError:  # the main process is gone: the worker notices and exits
                 return
             except Exception as e:  # (a message that cannot be pickled: a bug)

@@ -147,7 +147,7 @@ class Handover:
     def size(self) -> int:
         """Bytes it holds (about); asked when it is offered and when it is taken."""
         held = sum(map(len, self.texts)) if self.texts is not None else 0
-        return held if self.table is None else held + self.table.nbytes
+        return held if self.table is None else held + self.table.get_total_buffer_size()
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled (to go to the process that searches) with the table as an Arrow IPC
