@@ -66,6 +66,8 @@ BATCH_BYTES = 8 << 20
 #: Bytes read from a file at a time when a batch begins (then as many as its lines so
 #: far suggest the rest needs); lines are split out of these blocks at C speed.
 READ_BLOCK = 1 << 16
+#: ... and at most this many (a line longer than that is read in several).
+MAX_BLOCK = 8 << 20
 
 
 def read_lines(
@@ -93,7 +95,7 @@ def read_lines(
     carry: list[bytes] = []  # the start of a line whose end is not read yet
     at_end = False
     while len(records) < limit and consumed < budget:
-        block = stream.read(_block_size(records, consumed, limit))
+        block = stream.read(_block_size(records, consumed, limit, budget))
         if not block:
             at_end = True
             if carry and final:  # a last line without its newline
@@ -123,12 +125,14 @@ def read_lines(
     return records, consumed, at_end
 
 
-def _block_size(records: list[bytes], consumed: int, limit: int) -> int:
+def _block_size(records: list[bytes], consumed: int, limit: int, budget: int) -> int:
     """How much to read next: what the lines still wanted take at the average length of
-    those read so far (with a margin), so that little is read twice."""
+    those read so far (with a margin), so that little is read twice; no more than the
+    byte budget left, or MAX_BLOCK, and no less than READ_BLOCK."""
     if not records:
         return READ_BLOCK
-    return max(READ_BLOCK, (limit - len(records)) * consumed // len(records) * 9 // 8)
+    wanted = (limit - len(records)) * consumed // len(records) * 9 // 8
+    return max(READ_BLOCK, min(wanted, budget - consumed, MAX_BLOCK))
 
 
 def _take(
