@@ -7,7 +7,8 @@ Messages between the main process and a worker (over ``multiprocessing`` queues)
   new (already validated) config tree; ``("stop",)`` to finish what was sent, write the
   lake and exit.  Queue order is kept, so a config applies from the next batch on.
 * to the main process, over the worker's own pipe (so a worker killed half-way through a
-  message garbles only its own channel; see :mod:`metron.runtime.channel`): ``("ready", worker)`` once the stages are built;
+  message garbles only its own channel; :mod:`metron.runtime.channel` frames them):
+  ``("ready", worker)`` once the stages are built;
   ``("processed", worker, seq, delta, handovers)`` when batch ``seq`` is in the alert
   store (with its counts, and what it wrote there for the main process's search index,
   which then need not read it back); ``("durable", worker, seqs)`` when the batches
