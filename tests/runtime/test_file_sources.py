@@ -480,3 +480,50 @@ def test_offsets_are_origins_made_where_they_are_used() -> None:
     assert back == origins and isinstance(back, Offsets)
     with pytest.raises(IndexError):
         origins[3]
+
+
+def test_position_acks_due_together_save_the_last_checkpoint_only() -> None:
+    from metron.runtime.sources.base import PositionAck, without_superseded
+
+    calls: list[str] = []
+    tail, other = object(), object()
+
+    def ack(name: str, owner: object | None = None) -> Ack:
+        def call() -> None:
+            calls.append(name)
+
+        return call if owner is None else PositionAck(owner, call)
+
+    due = [ack("t1", tail), ack("t2", tail), ack("plain"), ack("o1", other), ack("t3", tail)]
+    for each in without_superseded(due):
+        each()
+    assert calls == ["plain", "o1", "t3"]  # in their order; t3 makes t1 and t2 moot
+    assert without_superseded([]) == []
+
+
+def test_a_tailed_files_checkpoint_is_its_last_acked_batch(tmp_path: Path) -> None:
+    from metron.runtime.sources.base import without_superseded
+    from metron.runtime.sources.files import load_checkpoint
+
+    log = tmp_path / "app.log"
+    log.write_bytes(b"".join(b"line %d\n" % n for n in range(25)))
+    source = FileTailSource("app", log, checkpoint_dir=tmp_path / "ck", batch_size=10)
+    acks: list[Ack] = []
+    done = threading.Event()
+
+    def emit(sensor: str, records: Sequence[bytes], ack: Ack, origins: Any = None) -> None:
+        acks.append(ack)
+        if len(acks) == 3:
+            done.set()
+
+    stop = threading.Event()
+    thread = threading.Thread(target=source.run, args=(emit, stop))
+    thread.start()
+    assert done.wait(10)
+    stop.set()
+    thread.join(10)
+    called = without_superseded(acks)
+    assert len(called) == 1
+    called[0]()
+    checkpoint = load_checkpoint(source.checkpoint_file)
+    assert checkpoint is not None and checkpoint["offset"] == log.stat().st_size

@@ -55,7 +55,7 @@ from metron.runtime.configwatch import ConfigFollower
 from metron.runtime.control import ACTIVE, SensorControl
 from metron.runtime.ledger import Flight, Ledger
 from metron.runtime.metrics import Metrics, status_path, write_status
-from metron.runtime.sources.base import Ack, Emit, Offsets, Source
+from metron.runtime.sources.base import Ack, Emit, Offsets, Source, without_superseded
 from metron.runtime.stages import Batch, check_buildable, parser_sensors
 from metron.runtime.worker import DEFAULT_LAKE_INTERVAL, worker_main
 
@@ -528,7 +528,7 @@ class Platform:
                 self._start_error = message[2]
 
     def _call_acks(self, acks: list[Ack]) -> None:
-        for ack in acks:
+        for ack in without_superseded(acks):
             try:
                 ack()
             except Exception as e:  # a checkpoint that cannot be written: say so, go on

@@ -33,7 +33,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, overload
 
-__all__ = ["NO_ACK", "Ack", "Emit", "Offsets", "Source", "SourceStats"]
+__all__ = [
+    "NO_ACK",
+    "Ack",
+    "Emit",
+    "Offsets",
+    "PositionAck",
+    "Source",
+    "SourceStats",
+    "without_superseded",
+]
 
 #: Called by the pipeline when a batch is durable.
 Ack = Callable[[], None]
@@ -89,6 +98,38 @@ class Offsets(Sequence[str]):
 
     def __repr__(self) -> str:
         return f"Offsets({self._prefix!r}, {self._base}, {len(self)} records)"
+
+
+class PositionAck:
+    """An ack that sets its source's whole checkpoint (to where its batch ends), so that of
+    several of one source due at once only the last needs to run
+    (:func:`without_superseded`): running them all in order would leave the same
+    checkpoint, at a save (an fsync) each.  A source whose acks are these accepts that
+    the earlier ones may not be called."""
+
+    __slots__ = ("_apply", "owner")
+
+    def __init__(self, owner: object, apply: Callable[[], None]) -> None:
+        self.owner = owner
+        self._apply = apply
+
+    def __call__(self) -> None:
+        self._apply()
+
+
+def without_superseded(acks: Sequence[Ack]) -> list[Ack]:
+    """``acks`` (due now, in their order) without the :class:`PositionAck` that a later
+    one of the same source makes moot."""
+    kept: list[Ack] = []
+    seen: set[int] = set()
+    for ack in reversed(acks):
+        if isinstance(ack, PositionAck):
+            if id(ack.owner) in seen:
+                continue
+            seen.add(id(ack.owner))
+        kept.append(ack)
+    kept.reverse()
+    return kept
 
 
 def NO_ACK() -> None:

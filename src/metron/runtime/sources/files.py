@@ -36,7 +36,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from metron.runtime.sources.base import Ack, Emit, Offsets, Source
+from metron.runtime.sources.base import Ack, Emit, Offsets, PositionAck, Source
 from metron.settings import data_dir
 
 __all__ = [
@@ -301,7 +301,7 @@ class FileTailSource(CheckpointedSource):
                 self._acked = position
                 self._save()
 
-        return ack
+        return PositionAck(self, ack)
 
     @staticmethod
     def _position(stream: IO[bytes], offset: int) -> dict[str, Any]:
