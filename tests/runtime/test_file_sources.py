@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from metron.runtime.sources.base import NO_ACK, Ack, Source
 from metron.runtime.sources.directory import DirectorySource
-from metron.runtime.sources.files import FileTailSource
+from metron.runtime.sources.files import FileTailSource, file_key
 from metron.runtime.sources.stdin import StdinSource
 
 TIMEOUT = 5.0
@@ -167,6 +167,12 @@ def test_tail_follows_rotation_finishing_the_old_file(
     # every record has its own origin, the rotated file's and the new file's alike
     origins = [o for found in pipeline.origins.values() for o in found]
     assert len(origins) == 6 == len(set(origins))
+    # the file's identity and the line's offset (guids derive from it: a replay after an
+    # upgrade must name each line as before)
+    with open(log, "rb") as stream:
+        key = file_key(stream)
+    assert pipeline.origins[b"b1"] == [f"{key}:0"]
+    assert pipeline.origins[b"b3"] == [f"{key}:6"]
 
 
 def test_tail_starts_again_after_truncation(tail: Callable[..., FileTailSource], log: Path) -> None:
