@@ -533,3 +533,26 @@ def test_a_tailed_files_checkpoint_is_its_last_acked_batch(tmp_path: Path) -> No
     called[0]()
     checkpoint = load_checkpoint(source.checkpoint_file)
     assert checkpoint is not None and checkpoint["offset"] == log.stat().st_size
+
+
+def test_read_lines_reads_no_more_than_a_batch_may_take() -> None:
+    import metron.runtime.sources.files as files
+
+    class Counted(io.BytesIO):
+        def __init__(self, data: bytes) -> None:
+            super().__init__(data)
+            self.asked: list[int] = []
+
+        def read(self, size: int | None = -1) -> bytes:
+            self.asked.append(-1 if size is None else size)
+            return super().read(size)
+
+    data = b"".join(b"%06d%s\n" % (n, b"x" * 993) for n in range(3000))  # 1,000-byte lines
+    stream = Counted(data)
+    records, consumed, _ = files.read_lines(stream, 4000, final=False, max_bytes=300_000)
+    assert len(records) == 300 and consumed == 300_000
+    # the first block, then what the rest of the byte budget allows (not 3,700 lines more)
+    assert max(stream.asked) <= 300_000 and stream.asked[0] == files.READ_BLOCK
+    stream = Counted(data)
+    records, _, _ = files.read_lines(stream, 4000, final=False)
+    assert len(records) == 3000 and max(stream.asked) <= files.MAX_BLOCK
