@@ -406,6 +406,8 @@ def main() -> None:
         "--runs", type=int, default=2, help="runs of 1 and 2 workers, in turn (the best kept)"
     )
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: at least 1")
     events = 50_000 if args.quick else args.events
     seconds = 10.0 if args.quick else args.latency_seconds
 
